@@ -1,0 +1,228 @@
+//! The run record `versus.run/1` (DESIGN.md) and the workload's result object.
+//!
+//! These are the typed values that flow between the orchestrator's steps; JSON appears
+//! only when a record is written to or read from `history/`, and when a workload process
+//! prints its result. Field names are the contract: other tools and the site read them,
+//! so a field is only ever added (as `Option` or with a default), never renamed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The schema tag of a run record.
+pub const RUN_SCHEMA: &str = "versus.run/1";
+
+/// One run of the suite on one machine: everything needed to interpret its numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub schema: String,
+    /// Unique and sortable: start time, commit and machine fingerprint.
+    pub id: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub source: Source,
+    pub ci: Option<Ci>,
+    pub machine: Machine,
+    pub protocol: Protocol,
+    pub toolchains: Vec<ToolchainRecord>,
+    pub results: Vec<ResultRecord>,
+}
+
+/// The commit that was measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// 40 hex digits, or null outside a git checkout.
+    pub commit: Option<String>,
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    pub subject: Option<String>,
+    pub committed_at: Option<String>,
+    /// Uncommitted changes were present in the work tree.
+    pub dirty: bool,
+    pub pr: Option<u64>,
+}
+
+/// Where the run happened when it ran under continuous integration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ci {
+    pub provider: String,
+    pub repository: Option<String>,
+    pub run_id: Option<String>,
+    pub run_attempt: Option<String>,
+    pub workflow: Option<String>,
+    pub job: Option<String>,
+    pub runner_name: Option<String>,
+    pub runner_image: Option<String>,
+    pub runner_image_version: Option<String>,
+}
+
+/// What decides performance on the machine, and the limits that decide what can run.
+/// A field the machine does not expose is null.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// Stable hash of the fields that decide performance; see `machine::fingerprint`.
+    pub fingerprint: String,
+    pub arch: String,
+    pub cpu_model: Option<String>,
+    pub cpu_vendor: Option<String>,
+    pub logical_cpus: Option<u64>,
+    pub physical_cores: Option<u64>,
+    pub cpu_flags: Vec<String>,
+    pub caches: Vec<Cache>,
+    pub memory_bytes: Option<u64>,
+    pub os: Option<String>,
+    pub kernel: Option<String>,
+    pub virtualization: Option<String>,
+    /// CPUs granted by the cgroup quota (cpu.max), null when unlimited or unknown.
+    pub cpu_quota: Option<f64>,
+    pub limits: Limits,
+}
+
+/// One level of the CPU cache hierarchy, as /sys describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cache {
+    pub level: u32,
+    /// "Data", "Instruction" or "Unified".
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub size_bytes: Option<u64>,
+    /// How many logical CPUs share one instance of this cache.
+    pub shared_by: Option<u64>,
+}
+
+/// Kernel and process limits that decide which sizes can run at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    pub pid_max: Option<u64>,
+    pub threads_max: Option<u64>,
+    pub max_map_count: Option<u64>,
+    pub somaxconn: Option<u64>,
+    pub nofile_soft: Option<u64>,
+    pub nofile_hard: Option<u64>,
+    pub nproc_soft: Option<u64>,
+    pub stack_soft_bytes: Option<u64>,
+}
+
+/// How the run was measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Protocol {
+    pub rounds: u32,
+    pub warmup: u32,
+    pub samples_per_trial: u32,
+    /// Seed of the interleaving order; the same seed and plan give the same order.
+    pub seed: u64,
+    pub order: String,
+    pub quick: bool,
+    /// Shared by the two records of one A/B session, else null.
+    pub session: Option<String>,
+    /// Per-trial time limit in seconds.
+    #[serde(default)]
+    pub timeout_s: Option<f64>,
+}
+
+/// One toolchain the workloads were built with, exactly as it was found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolchainRecord {
+    /// The pin id from toolchains.toml, e.g. `rust-1.95.0`.
+    pub id: String,
+    pub lang: String,
+    pub version: String,
+    /// `rustc -vV`, or `go version` plus the relevant `go env` values.
+    pub detail: BTreeMap<String, String>,
+    /// Environment that changes generated code or runtime behaviour; null when unset.
+    pub flags: BTreeMap<String, Option<String>>,
+    pub lockfile_sha256: Option<String>,
+}
+
+/// The outcome of one (workload, variant, lang, toolchain, params) series in a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultRecord {
+    pub workload: String,
+    pub variant: String,
+    pub lang: String,
+    pub toolchain: String,
+    pub params: BTreeMap<String, u64>,
+    pub unit: String,
+    pub ops: u64,
+    pub status: Status,
+    pub reason: Option<String>,
+    /// The checksum all trials agreed on, or null.
+    pub checksum: Option<String>,
+    /// Set when the time per operation is below the physical floor for this workload:
+    /// the result is kept, with the reason, but never published as a win.
+    #[serde(default)]
+    pub implausible: Option<String>,
+    pub trials: Vec<Trial>,
+}
+
+/// How a series ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Failed,
+    Timeout,
+    Skipped,
+    Mismatch,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Timeout => "timeout",
+            Status::Skipped => "skipped",
+            Status::Mismatch => "mismatch",
+        }
+    }
+}
+
+/// One process of one series: its in-process samples and what the kernel measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    pub round: u32,
+    pub samples: Vec<u64>,
+    pub checksum: Option<String>,
+    pub extra: BTreeMap<String, serde_json::Value>,
+    pub histogram: Option<String>,
+    pub wall_ns: u64,
+    pub user_ns: u64,
+    pub sys_ns: u64,
+    pub max_rss_bytes: u64,
+    /// Why this trial failed, when it did (exit status, timeout, malformed output).
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// The object a workload process prints on stdout (docs/workload-spec.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadOutput {
+    pub workload: String,
+    pub variant: String,
+    pub lang: String,
+    pub params: BTreeMap<String, u64>,
+    pub unit: String,
+    pub ops: u64,
+    pub samples: Vec<u64>,
+    pub checksum: String,
+    #[serde(default)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub histogram: Option<String>,
+    #[serde(default)]
+    pub skipped: Option<String>,
+}
+
+impl RunRecord {
+    /// Parses a record and refuses any other schema, so that a future `versus.run/2`
+    /// is never misread as this one.
+    pub fn from_json(text: &str) -> anyhow::Result<RunRecord> {
+        let value: serde_json::Value = serde_json::from_str(text)?;
+        match value.get("schema").and_then(|s| s.as_str()) {
+            Some(RUN_SCHEMA) => Ok(serde_json::from_value(value)?),
+            Some(other) => anyhow::bail!("schema is {other:?}, expected {RUN_SCHEMA:?}"),
+            None => anyhow::bail!("no \"schema\" field: not a versus run record"),
+        }
+    }
+}
