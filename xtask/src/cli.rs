@@ -1,0 +1,119 @@
+//! The whole command line of `cargo xtask`, in one place. Each subcommand is a struct
+//! whose `run` lives in the module of the same name; `main` only dispatches.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "versus: Rust and Go, measured fairly and reproducibly",
+    after_help = "Start with `cargo xtask bench --quick`, then `cargo xtask bench`."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build, run, record and render the site: the main job.
+    Bench(Bench),
+    /// Build the workloads and run them into one run record in history/.
+    Run(Run),
+    /// Run every test: both Cargo workspaces, go vet and go test, tidy checks.
+    Test(Test),
+    /// Render the site from the history into target/site/.
+    Site(Site),
+    /// List the workloads, their variants and sizes.
+    List(List),
+}
+
+/// What to run and how: shared by `run` and `bench`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Quick sizes: the same code in well under a second per trial.
+    #[arg(long)]
+    pub quick: bool,
+    /// Only these workloads (comma-separated), e.g. `spawn,alloc`.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Only these variants (comma-separated), as `name` or `lang:name`, e.g. `go:heap`.
+    #[arg(long, value_delimiter = ',')]
+    pub variants: Vec<String>,
+    /// Only these values of `size` (comma-separated), e.g. `10000`.
+    #[arg(long, value_delimiter = ',')]
+    pub sizes: Vec<u64>,
+    /// Only these toolchain pins (comma-separated ids), default every pin found.
+    #[arg(long, value_delimiter = ',')]
+    pub toolchains: Vec<String>,
+    /// Interleaved rounds: each round runs one trial process of every series.
+    #[arg(long)]
+    pub rounds: Option<u32>,
+    /// Measured samples per trial, instead of each workload's default.
+    #[arg(long)]
+    pub samples: Option<u32>,
+    /// Warm-up samples per trial, instead of each workload's default.
+    #[arg(long)]
+    pub warmup: Option<u32>,
+    /// Seed of the interleaving order (default: random, and recorded), to replay an order.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Time limit of one trial in seconds, instead of each workload's default.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    /// The history directory [default: $VERSUS_HISTORY, else history/].
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Run {
+    #[command(flatten)]
+    pub args: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct Bench {
+    #[command(flatten)]
+    pub args: RunArgs,
+    /// Where to write the site.
+    #[arg(long, default_value = "target/site")]
+    pub site: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct Test {
+    /// Skip the slow cross-language run of every workload at its quick size.
+    #[arg(long)]
+    pub no_workloads: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Site {
+    /// The history directory [default: $VERSUS_HISTORY, else history/].
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+    /// Where to write the site.
+    #[arg(long, default_value = "target/site")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct List {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

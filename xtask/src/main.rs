@@ -1,0 +1,49 @@
+//! `cargo xtask`: the versus orchestrator. This file only dispatches; each subcommand
+//! lives in its own module (see ARCHITECTURE.md for the map).
+
+mod bench;
+mod catalogue;
+mod cli;
+mod history;
+mod list;
+mod machine;
+mod plan;
+mod process;
+mod record;
+mod run;
+mod site;
+mod source;
+mod test;
+mod toolchains;
+mod trial;
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    let root = project_root();
+    let result = match cli.command {
+        cli::Command::Bench(command) => command.run(&root),
+        cli::Command::Run(command) => command.run(&root),
+        cli::Command::Test(command) => command.run(&root),
+        cli::Command::Site(command) => command.run(&root),
+        cli::Command::List(command) => command.run(),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The checkout's root: the parent of this crate's manifest directory.
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the project root")
+        .to_path_buf()
+}

@@ -1,0 +1,496 @@
+//! `cargo xtask run`: build the workloads with every pinned toolchain found, run their
+//! trials as separate processes in randomized interleaved rounds, and write one
+//! `versus.run/1` record to the history.
+//!
+//! Only this module and `process` start workload processes. A failing trial never stops
+//! the run: it is recorded with its reason, later rounds of that series are not run
+//! (they would fail the same way, or hang the same way), every other series goes on,
+//! and the command exits non-zero at the end.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::catalogue::Lang;
+use crate::cli::{Run, RunArgs};
+use crate::plan::{self, Built, Selection, Series};
+use crate::process::Cmd;
+use crate::record::{Protocol, ResultRecord, RunRecord, Status, ToolchainRecord, RUN_SCHEMA};
+use crate::trial::{self, Outcome};
+use crate::{history, machine, source, toolchains};
+
+/// Default number of interleaved rounds.
+pub const DEFAULT_ROUNDS: u32 = 3;
+
+impl Run {
+    pub fn run(self, root: &Path) -> Result<()> {
+        let (path, record) = run_and_record(root, &self.args)?;
+        finish(&path, &record)
+    }
+}
+
+/// Builds, measures and writes the record; returns its path and the record.
+pub fn run_and_record(root: &Path, args: &RunArgs) -> Result<(PathBuf, RunRecord)> {
+    let history_dir = history::resolve(root, args.history.clone());
+    let started = now();
+    let prepared = prepare(root, &args.toolchains)?;
+    let built: Vec<Built> = prepared
+        .iter()
+        .map(|p| Built {
+            id: p.record.id.clone(),
+            lang: p.lang,
+        })
+        .collect();
+    let selection = Selection {
+        only: args.only.clone(),
+        variants: args.variants.clone(),
+        sizes: args.sizes.clone(),
+        quick: args.quick,
+    };
+    let series = plan::select(&selection, &built)?;
+    let binaries = prepared
+        .iter()
+        .map(|p| (p.record.id.clone(), p.binary.clone()))
+        .collect();
+    let settings = Settings {
+        rounds: args.rounds.unwrap_or(DEFAULT_ROUNDS).max(1),
+        samples: args.samples,
+        warmup: args.warmup,
+        seed: args.seed.unwrap_or_else(random_seed),
+        timeout: args.timeout.map(Duration::from_secs_f64),
+        quick: args.quick,
+    };
+    let results = measure(&series, &binaries, &settings);
+    let machine = machine::detect();
+    let source = source::detect(root);
+    let record = RunRecord {
+        schema: RUN_SCHEMA.to_string(),
+        id: String::new(),
+        started_at: rfc3339(started),
+        finished_at: rfc3339(now()),
+        ci: source::ci_from_env(|key| std::env::var(key).ok()),
+        protocol: settings.protocol(&series),
+        toolchains: prepared.into_iter().map(|p| p.record).collect(),
+        machine,
+        source,
+        results,
+    };
+    let path = write_record(&history_dir, record.clone(), started)?;
+    let record = history::read(&path)?;
+    Ok((path, record))
+}
+
+/// Prints the summary and turns failed results into a non-zero exit.
+pub fn finish(path: &Path, record: &RunRecord) -> Result<()> {
+    eprintln!("{}", summary(record));
+    eprintln!("run record: {}", path.display());
+    let failed: Vec<&ResultRecord> = record
+        .results
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.status,
+                Status::Failed | Status::Timeout | Status::Mismatch
+            )
+        })
+        .collect();
+    if !failed.is_empty() {
+        let reasons: Vec<String> = failed
+            .iter()
+            .map(|r| format!("  {}", r.reason.as_deref().unwrap_or("no reason recorded")))
+            .collect();
+        bail!(
+            "{} of {} results failed:\n{}",
+            failed.len(),
+            record.results.len(),
+            reasons.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// A toolchain built and ready to run.
+pub struct Prepared {
+    pub lang: Lang,
+    pub binary: PathBuf,
+    pub record: ToolchainRecord,
+}
+
+/// Finds the pinned toolchains, keeps those asked for, builds each into its own
+/// directory and records exactly what it is.
+pub fn prepare(root: &Path, wanted: &[String]) -> Result<Vec<Prepared>> {
+    let pins = toolchains::load_pins(root)?;
+    for id in wanted {
+        if !pins.iter().any(|pin| &pin.id == id) {
+            let ids: Vec<&str> = pins.iter().map(|p| p.id.as_str()).collect();
+            bail!(
+                "--toolchains names {id:?}, which toolchains.toml does not pin; the pins are {}",
+                ids.join(", ")
+            );
+        }
+    }
+    let mut prepared = Vec::new();
+    for discovery in toolchains::discover(&pins) {
+        let pin = &discovery.pin;
+        if !wanted.is_empty() && !wanted.contains(&pin.id) {
+            continue;
+        }
+        let Some(found) = discovery.found else {
+            let seen: Vec<String> = discovery
+                .rejected
+                .iter()
+                .map(|r| format!("{} is {}", r.path.display(), r.reported))
+                .collect();
+            let seen = if seen.is_empty() {
+                String::new()
+            } else {
+                format!(" (found only: {})", seen.join("; "))
+            };
+            if wanted.contains(&pin.id) {
+                bail!("toolchain {} is not installed{seen}; `cargo xtask doctor` says how to install it", pin.id);
+            }
+            eprintln!(
+                "warning: toolchain {} is not installed{seen}; it is left out of this run",
+                pin.id
+            );
+            continue;
+        };
+        eprintln!(
+            "building the {} workloads with {} ({})",
+            pin.lang, pin.id, found.source
+        );
+        let binary = toolchains::build(root, &found)?;
+        let record = toolchains::record(root, &found)?;
+        prepared.push(Prepared {
+            lang: pin.lang,
+            binary,
+            record,
+        });
+    }
+    for lang in Lang::ALL {
+        if !prepared.iter().any(|p| p.lang == lang)
+            && (wanted.is_empty() || wanted.iter().any(|id| id.starts_with(lang.as_str())))
+        {
+            eprintln!(
+                "warning: no pinned {lang} toolchain is installed, so no {lang} workload runs; \
+                 `cargo xtask doctor` lists the pins and how to install them"
+            );
+        }
+    }
+    if prepared.is_empty() {
+        bail!("none of the toolchains pinned in toolchains.toml is installed; `cargo xtask doctor` says how to install them");
+    }
+    Ok(prepared)
+}
+
+/// How trials are run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub rounds: u32,
+    pub samples: Option<u32>,
+    pub warmup: Option<u32>,
+    pub seed: u64,
+    pub timeout: Option<Duration>,
+    pub quick: bool,
+}
+
+impl Settings {
+    fn protocol(&self, series: &[Series]) -> Protocol {
+        // The record states one sampling; when workloads use their own defaults, the
+        // first series' is stated and each trial's sample count shows the rest.
+        let first = series
+            .first()
+            .map(|s| plan::sampling(s, self.quick, self.samples, self.warmup));
+        Protocol {
+            rounds: self.rounds,
+            warmup: first.map_or(0, |s| s.warmup),
+            samples_per_trial: first.map_or(0, |s| s.samples),
+            seed: self.seed,
+            order: "interleaved".to_string(),
+            quick: self.quick,
+            session: None,
+            timeout_s: self.timeout.map(|t| t.as_secs_f64()),
+        }
+    }
+}
+
+/// Runs every series for `rounds` interleaved rounds and assembles the results, in
+/// the order of `series`.
+pub fn measure(
+    series: &[Series],
+    binaries: &BTreeMap<String, PathBuf>,
+    settings: &Settings,
+) -> Vec<ResultRecord> {
+    let order = plan::interleave(series.len(), settings.rounds, settings.seed);
+    let total = order.iter().map(Vec::len).sum::<usize>() as u64;
+    let progress = Progress::new(total);
+    let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); series.len()];
+    let started = Instant::now();
+    for (round, indices) in order.iter().enumerate() {
+        for &index in indices {
+            let item = &series[index];
+            // A series that failed, timed out or was skipped is not run again: it
+            // would fail or hang the same way, and its first reason is recorded.
+            if outcomes[index].iter().any(|o| o.status != Status::Ok) {
+                progress.skip();
+                continue;
+            }
+            progress.start(&format!(
+                "round {}/{} {}",
+                round + 1,
+                settings.rounds,
+                item.label()
+            ));
+            let outcome = run_trial(item, &binaries[&item.toolchain], round as u32, settings);
+            progress.finish(&describe(item, &outcome));
+            outcomes[index].push(outcome);
+        }
+    }
+    progress.done(started.elapsed(), total);
+    series
+        .iter()
+        .zip(outcomes)
+        .map(|(item, outcomes)| trial::assemble(item, outcomes))
+        .collect()
+}
+
+fn run_trial(series: &Series, binary: &Path, round: u32, settings: &Settings) -> Outcome {
+    let sampling = plan::sampling(series, settings.quick, settings.samples, settings.warmup);
+    let timeout = settings
+        .timeout
+        .unwrap_or_else(|| series.workload.timeout(settings.quick));
+    let mut cmd = Cmd::new(binary)
+        .arg(series.workload.name)
+        .args(["--variant", series.variant])
+        .args(["--samples".to_string(), sampling.samples.to_string()])
+        .args(["--warmup".to_string(), sampling.warmup.to_string()]);
+    for (key, value) in &series.params {
+        cmd = match key.as_str() {
+            "size" => cmd.args(["--size".to_string(), value.to_string()]),
+            _ => cmd.args(["--param".to_string(), format!("{key}={value}")]),
+        };
+    }
+    match cmd.run_trial(timeout) {
+        Ok(process) => trial::interpret(series, round, sampling.samples, &process),
+        Err(error) => {
+            let reason = format!("{}: could not run the trial: {error:#}", series.label());
+            Outcome {
+                trial: crate::record::Trial {
+                    round,
+                    samples: Vec::new(),
+                    checksum: None,
+                    extra: BTreeMap::new(),
+                    histogram: None,
+                    wall_ns: 0,
+                    user_ns: 0,
+                    sys_ns: 0,
+                    max_rss_bytes: 0,
+                    error: Some(reason.clone()),
+                },
+                status: Status::Failed,
+                reason: Some(reason),
+                output: None,
+            }
+        }
+    }
+}
+
+fn describe(series: &Series, outcome: &Outcome) -> String {
+    match outcome.status {
+        Status::Ok => {
+            let mut samples = outcome.trial.samples.clone();
+            samples.sort_unstable();
+            let ops = outcome.output.as_ref().map_or(1, |o| o.ops.max(1));
+            let median = samples.get(samples.len() / 2).copied().unwrap_or(0) as f64 / ops as f64;
+            format!(
+                "ok    {} {} ns/op, max RSS {:.1} MiB",
+                series.label(),
+                format_ns(median),
+                outcome.trial.max_rss_bytes as f64 / 1048576.0
+            )
+        }
+        status => format!(
+            "{:<5} {}",
+            status.as_str(),
+            outcome.reason.as_deref().unwrap_or("")
+        ),
+    }
+}
+
+pub fn format_ns(ns: f64) -> String {
+    if ns >= 100.0 {
+        format!("{ns:.0}")
+    } else if ns >= 1.0 {
+        format!("{ns:.2}")
+    } else {
+        format!("{ns:.4}")
+    }
+}
+
+/// A progress bar on a terminal; plain log lines elsewhere (CI logs, pipes).
+enum Progress {
+    Bar(ProgressBar),
+    Log {
+        total: u64,
+        done: std::cell::Cell<u64>,
+    },
+}
+
+impl Progress {
+    fn new(total: u64) -> Progress {
+        let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+        if std::io::stderr().is_terminal() && !ci {
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {wide_msg}")
+                    .expect("the progress template is valid")
+                    .progress_chars("=> "),
+            );
+            Progress::Bar(bar)
+        } else {
+            Progress::Log {
+                total,
+                done: std::cell::Cell::new(0),
+            }
+        }
+    }
+
+    fn start(&self, what: &str) {
+        if let Progress::Bar(bar) = self {
+            bar.set_message(what.to_string());
+        }
+    }
+
+    fn finish(&self, line: &str) {
+        match self {
+            Progress::Bar(bar) => {
+                bar.println(line);
+                bar.inc(1);
+            }
+            Progress::Log { total, done } => {
+                done.set(done.get() + 1);
+                eprintln!("[{}/{}] {line}", done.get(), total);
+            }
+        }
+    }
+
+    fn skip(&self) {
+        match self {
+            Progress::Bar(bar) => bar.inc(1),
+            Progress::Log { done, .. } => done.set(done.get() + 1),
+        }
+    }
+
+    fn done(&self, elapsed: Duration, trials: u64) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+        eprintln!(
+            "{trials} trials in {:.1} s ({:.1} ms per trial, workload time included)",
+            elapsed.as_secs_f64(),
+            elapsed.as_secs_f64() * 1000.0 / trials.max(1) as f64
+        );
+    }
+}
+
+/// One line per result: status, median time per operation, max RSS.
+pub fn summary(record: &RunRecord) -> String {
+    let mut lines = vec![format!(
+        "{:<9} {:<34} {:<14} {:>14} {:>12}",
+        "status", "series", "toolchain", "ns/op", "max RSS MiB"
+    )];
+    for result in &record.results {
+        let params: Vec<String> = result
+            .params
+            .iter()
+            .map(|(k, v)| {
+                if k == "size" {
+                    v.to_string()
+                } else {
+                    format!("{k}={v}")
+                }
+            })
+            .collect();
+        let name = format!(
+            "{}/{} {}",
+            result.workload,
+            result.variant,
+            params.join(" ")
+        );
+        let median = trial::median_ns_per_op(result).map_or("-".to_string(), format_ns);
+        let rss = result
+            .trials
+            .iter()
+            .map(|t| t.max_rss_bytes)
+            .max()
+            .unwrap_or(0) as f64
+            / 1048576.0;
+        let status = if result.implausible.is_some() {
+            "implaus."
+        } else {
+            result.status.as_str()
+        };
+        lines.push(format!(
+            "{status:<9} {name:<34} {:<14} {median:>14} {rss:>12.1}",
+            result.toolchain
+        ));
+    }
+    lines.join("\n")
+}
+
+fn write_record(
+    dir: &Path,
+    mut record: RunRecord,
+    started: time::OffsetDateTime,
+) -> Result<PathBuf> {
+    let commit = record
+        .source
+        .commit
+        .as_deref()
+        .map_or("nocommit".to_string(), |c| c[..12].to_string());
+    let fingerprint = &record.machine.fingerprint[..record.machine.fingerprint.len().min(8)];
+    let stamp = started
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .context("formatting the start time")?;
+    let base = format!("{stamp}-{commit}-{fingerprint}");
+    // Two runs started in the same second on the same machine get distinct ids.
+    for attempt in 0..100 {
+        record.id = if attempt == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{attempt}")
+        };
+        if dir.join(format!("{}.json", record.id)).exists() {
+            continue;
+        }
+        return history::write(dir, &record);
+    }
+    bail!(
+        "100 run records named {base}* already exist in {}",
+        dir.display()
+    )
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn random_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}

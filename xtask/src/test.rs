@@ -1,0 +1,319 @@
+//! `cargo xtask test`: every test of the project behind one command. Each step is a
+//! named check; all steps run even when one fails, and the command exits non-zero if
+//! any did. The last line is `N passed, N failed` (with `N skipped` for checks whose
+//! outside tool is missing, each named with the command that installs it).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::catalogue::{Lang, WORKLOADS};
+use crate::cli::Test;
+use crate::plan::{self, Built, Selection};
+use crate::process::Cmd;
+use crate::record::Status;
+use crate::run::{self, Settings};
+
+/// One named check.
+type Check<'a> = (&'static str, Box<dyn Fn() -> Result<Verdict> + 'a>);
+
+/// How a check ended.
+enum Verdict {
+    Passed,
+    Failed(String),
+    Skipped(String),
+}
+
+impl Test {
+    pub fn run(self, root: &Path) -> Result<()> {
+        let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
+        let workloads_manifest = root.join("workloads/Cargo.toml");
+        let go_dir = root.join("go");
+        let mut checks: Vec<Check> = vec![
+            (
+                "cargo fmt (orchestrator)",
+                Box::new(|| tool(Cmd::new(&cargo).args(["fmt", "--all", "--check"]).dir(root))),
+            ),
+            (
+                "cargo fmt (workloads)",
+                Box::new(|| {
+                    tool(
+                        Cmd::new(&cargo)
+                            .args(["fmt", "--check", "--manifest-path"])
+                            .arg(&workloads_manifest),
+                    )
+                }),
+            ),
+            (
+                "cargo clippy (orchestrator)",
+                Box::new(|| {
+                    tool(
+                        Cmd::new(&cargo)
+                            .args([
+                                "clippy",
+                                "--workspace",
+                                "--all-targets",
+                                "--",
+                                "-D",
+                                "warnings",
+                            ])
+                            .dir(root),
+                    )
+                }),
+            ),
+            (
+                "cargo clippy (workloads)",
+                Box::new(|| {
+                    tool(
+                        Cmd::new(&cargo)
+                            .args(["clippy", "--all-targets", "--manifest-path"])
+                            .arg(&workloads_manifest)
+                            .args(["--", "-D", "warnings"]),
+                    )
+                }),
+            ),
+            (
+                "cargo test (orchestrator)",
+                Box::new(|| tool(Cmd::new(&cargo).args(["test", "--workspace"]).dir(root))),
+            ),
+            (
+                "cargo test (workloads)",
+                Box::new(|| {
+                    tool(
+                        Cmd::new(&cargo)
+                            .args(["test", "--release", "--manifest-path"])
+                            .arg(&workloads_manifest),
+                    )
+                }),
+            ),
+            ("gofmt", Box::new(|| gofmt(&go_dir))),
+            ("go vet", Box::new(|| go(&go_dir, "vet"))),
+            ("go test", Box::new(|| go(&go_dir, "test"))),
+            (
+                "tidy: go.mod has no toolchain line",
+                Box::new(|| go_mod_tidy(&go_dir)),
+            ),
+        ];
+        if !self.no_workloads {
+            checks.push((
+                "every workload at quick size, both languages, checksums checked",
+                Box::new(|| workloads(root)),
+            ));
+        }
+        let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+        let mut failures = Vec::new();
+        for (name, check) in &checks {
+            eprintln!("\n==> {name}");
+            let started = Instant::now();
+            let verdict = check().unwrap_or_else(|error| Verdict::Failed(format!("{error:#}")));
+            let seconds = started.elapsed().as_secs_f64();
+            match verdict {
+                Verdict::Passed => {
+                    passed += 1;
+                    eprintln!("--> passed: {name} ({seconds:.1} s)");
+                }
+                Verdict::Failed(why) => {
+                    failed += 1;
+                    eprintln!("--> FAILED: {name} ({seconds:.1} s): {why}");
+                    failures.push(format!("{name}: {why}"));
+                }
+                Verdict::Skipped(why) => {
+                    skipped += 1;
+                    eprintln!("--> skipped: {name}: {why}");
+                }
+            }
+        }
+        for failure in &failures {
+            eprintln!("FAILED {failure}");
+        }
+        println!("checks: {passed} passed, {failed} failed, {skipped} skipped");
+        if failed > 0 {
+            bail!("{failed} of {} checks failed", checks.len());
+        }
+        Ok(())
+    }
+}
+
+/// A tool that passes when it exits 0; its own output goes to the terminal.
+fn tool(cmd: Cmd) -> Result<Verdict> {
+    Ok(match cmd.run() {
+        Ok(()) => Verdict::Passed,
+        Err(error) => Verdict::Failed(format!("{error:#}")),
+    })
+}
+
+/// A check whose outside tool is missing: skipped with the command that installs it,
+/// except under CI, where the tool must be there.
+fn missing_tool(program: &str, install: &str) -> Option<Verdict> {
+    if crate::process::on_path(program) {
+        return None;
+    }
+    let why = format!("`{program}` is not installed; install it with `{install}`");
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    Some(if ci {
+        Verdict::Failed(why)
+    } else {
+        Verdict::Skipped(why)
+    })
+}
+
+const INSTALL_GO: &str = "apt-get install golang-go (or the tarball from the Go site)";
+
+fn gofmt(go_dir: &Path) -> Result<Verdict> {
+    if let Some(verdict) = missing_tool("gofmt", INSTALL_GO) {
+        return Ok(verdict);
+    }
+    let unformatted = Cmd::new("gofmt").args(["-l", "."]).dir(go_dir).read()?;
+    Ok(if unformatted.trim().is_empty() {
+        Verdict::Passed
+    } else {
+        Verdict::Failed(format!(
+            "gofmt would change: {}; run `gofmt -w go`",
+            unformatted.trim().replace('\n', ", ")
+        ))
+    })
+}
+
+fn go(go_dir: &Path, subcommand: &str) -> Result<Verdict> {
+    if let Some(verdict) = missing_tool("go", INSTALL_GO) {
+        return Ok(verdict);
+    }
+    tool(
+        Cmd::new("go")
+            .args([subcommand, "./..."])
+            .dir(go_dir)
+            .env("GOTOOLCHAIN", "local"),
+    )
+}
+
+/// STYLE.md: the Go version comes from the go directive alone; a `toolchain` line
+/// would let the go command fetch and switch to another version.
+fn go_mod_tidy(go_dir: &Path) -> Result<Verdict> {
+    let path = go_dir.join("go.mod");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(
+        match text
+            .lines()
+            .position(|line| line.trim_start().starts_with("toolchain"))
+        {
+            Some(index) => Verdict::Failed(format!(
+                "{}:{}: remove the toolchain line",
+                path.display(),
+                index + 1
+            )),
+            None => Verdict::Passed,
+        },
+    )
+}
+
+/// Builds the workloads with every pin found, holds each binary's `list` to the
+/// catalogue, and runs every workload at its quick size once: each result must be
+/// `ok` with the expected checksum, or `skipped` with a limit named.
+fn workloads(root: &Path) -> Result<Verdict> {
+    let prepared = run::prepare(root, &[])?;
+    for lang in Lang::ALL {
+        if !prepared.iter().any(|p| p.lang == lang) {
+            bail!("no {lang} toolchain pinned in toolchains.toml is installed");
+        }
+    }
+    for toolchain in &prepared {
+        check_list(toolchain.lang, &toolchain.binary, &toolchain.record.id)?;
+    }
+    let built: Vec<Built> = prepared
+        .iter()
+        .map(|p| Built {
+            id: p.record.id.clone(),
+            lang: p.lang,
+        })
+        .collect();
+    let mut only: Vec<String> = WORKLOADS.iter().map(|w| w.name.to_string()).collect();
+    only.sort();
+    let series = plan::select(
+        &Selection {
+            only,
+            quick: true,
+            ..Selection::default()
+        },
+        &built,
+    )?;
+    let binaries: BTreeMap<String, PathBuf> = prepared
+        .iter()
+        .map(|p| (p.record.id.clone(), p.binary.clone()))
+        .collect();
+    let settings = Settings {
+        rounds: 1,
+        samples: None,
+        warmup: None,
+        seed: 1,
+        timeout: None,
+        quick: true,
+    };
+    let results = run::measure(&series, &binaries, &settings);
+    let bad: Vec<String> = results
+        .iter()
+        .filter(|r| !matches!(r.status, Status::Ok | Status::Skipped))
+        .map(|r| r.reason.clone().unwrap_or_default())
+        .collect();
+    if !bad.is_empty() {
+        return Ok(Verdict::Failed(bad.join("\n")));
+    }
+    // The quick sizes run the same code as the full ones, in well under a second, so
+    // no quick result may be skipped for a limit of this machine.
+    let skipped: Vec<String> = results
+        .iter()
+        .filter(|r| r.status == Status::Skipped)
+        .map(|r| r.reason.clone().unwrap_or_default())
+        .collect();
+    if !skipped.is_empty() {
+        return Ok(Verdict::Failed(format!(
+            "quick sizes must run everywhere: {}",
+            skipped.join("; ")
+        )));
+    }
+    eprintln!(
+        "{} results, all ok with the expected checksums",
+        results.len()
+    );
+    Ok(Verdict::Passed)
+}
+
+/// The binary's own `list` must name exactly the catalogue's workloads and variants.
+fn check_list(lang: Lang, binary: &Path, id: &str) -> Result<()> {
+    let text = Cmd::new(binary).arg("list").read()?;
+    let listed: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("parsing `{} list` of {id}", binary.display()))?;
+    let listed = listed["workloads"]
+        .as_object()
+        .with_context(|| format!("`list` of {id} has no \"workloads\" object"))?;
+    let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for workload in WORKLOADS {
+        let mut names: Vec<String> = workload
+            .variant_names(lang)
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        names.sort();
+        expected.insert(workload.name.to_string(), names);
+    }
+    let mut actual: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, variants) in listed {
+        let mut names: Vec<String> = variants
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
+        names.sort();
+        actual.insert(name.clone(), names);
+    }
+    if actual != expected {
+        bail!(
+            "the {lang} binary of {id} lists {actual:?}, but xtask/src/catalogue.rs says {expected:?}: \
+             change both together"
+        );
+    }
+    Ok(())
+}
