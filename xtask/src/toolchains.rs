@@ -34,8 +34,8 @@ struct PinEntry {
 /// Reads the pins from `toolchains.toml` text; `file` names it in errors.
 pub fn parse_pins(text: &str, file: &Path) -> Result<Vec<Pin>> {
     // Spanned values keep their position in the text, so every error names its line.
-    let table: BTreeMap<toml::Spanned<String>, Vec<PinEntry>> = toml::from_str(text)
-        .with_context(|| {
+    let table: BTreeMap<toml::Spanned<String>, Vec<PinEntry>> =
+        toml::from_str(text).with_context(|| {
             format!(
                 "reading the pins in {}: each pin is a [[rust]] or [[go]] table with exactly \
                  one key, `version = \"...\"`",
