@@ -1,0 +1,48 @@
+// actors' checksum is M(M-1)/2 whatever the number of actors and mailbox
+// size, and its histogram holds one latency per message.
+
+package main
+
+import (
+	"encoding/json"
+	"strconv"
+	"testing"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"versus/internal/contract"
+)
+
+func TestActors(t *testing.T) {
+	res := runOK(t, "actors", "--variant", "goroutine", "--size", "1000",
+		"--param", "actors=7", "--param", "mailbox=3", "--samples", "2")
+	checkResult(t, res, "actors", "goroutine", 1000, triangle(1000))
+	checkHistogram(t, res, 1000)
+	if res.Params["actors"] != 7 || res.Params["mailbox"] != 3 {
+		t.Errorf("params: %v", res.Params)
+	}
+}
+
+// checkHistogram decodes the result's histogram and checks its count against
+// the extra keys and the number of operations.
+func checkHistogram(t *testing.T, res contract.Result, count int64) {
+	t.Helper()
+	if res.Histogram == nil {
+		t.Fatal("no histogram")
+	}
+	h, err := hdrhistogram.Decode([]byte(*res.Histogram))
+	if err != nil {
+		t.Fatalf("decoding the histogram: %v", err)
+	}
+	if h.TotalCount() != count {
+		t.Errorf("histogram count %d, want %d", h.TotalCount(), count)
+	}
+	for _, key := range []string{"p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "count", "throughput_per_s"} {
+		if _, ok := res.Extra[key]; !ok {
+			t.Errorf("extra has no %s", key)
+		}
+	}
+	if res.Extra["count"].(json.Number).String() != strconv.FormatInt(count, 10) {
+		t.Errorf("extra count %v, want %d", res.Extra["count"], count)
+	}
+}

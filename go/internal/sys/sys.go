@@ -1,0 +1,97 @@
+// Package sys reads what the Linux kernel says about this process and this
+// machine: resident memory, available memory, and the limits that decide
+// whether a size can run at all. Workloads use it to measure memory per task
+// and to turn a size the machine cannot hold into a `skipped` result that
+// names the limit, instead of a crash or a hang.
+package sys
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// ResidentBytes is the VmRSS line of /proc/self/status: the memory of this
+// process that is resident right now. It is read twice around a spawn, so the
+// difference is the memory the spawned tasks hold.
+func ResidentBytes() (int64, error) {
+	return kibField("/proc/self/status", "VmRSS")
+}
+
+// MemAvailableBytes is the MemAvailable line of /proc/meminfo: the kernel's
+// estimate of how much memory can be used without swapping.
+func MemAvailableBytes() (int64, error) {
+	return kibField("/proc/meminfo", "MemAvailable")
+}
+
+// Somaxconn is net.core.somaxconn, the kernel's cap on a listen backlog.
+func Somaxconn() (int64, error) {
+	return intFile("/proc/sys/net/core/somaxconn")
+}
+
+// RaiseOpenFilesLimit sets the soft RLIMIT_NOFILE to the hard limit, so that
+// the number of sockets a workload may open is the machine's real limit, and
+// returns both limits as they are afterwards. Go 1.19 and later already do this
+// at start-up; doing it here keeps the binary's behaviour independent of that.
+func RaiseOpenFilesLimit() (soft, hard uint64, err error) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0, 0, fmt.Errorf("reading RLIMIT_NOFILE: %w", err)
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			return 0, 0, fmt.Errorf("raising RLIMIT_NOFILE to %d: %w", lim.Max, err)
+		}
+		if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			return 0, 0, fmt.Errorf("reading RLIMIT_NOFILE: %w", err)
+		}
+	}
+	return uint64(lim.Cur), uint64(lim.Max), nil
+}
+
+// intFile reads a file holding one decimal integer, as the files under
+// /proc/sys do.
+func intFile(path string) (int64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("parsing %s: %w", path, err)
+	}
+	return v, nil
+}
+
+// kibField finds the line "key:   N kB" in a /proc file and returns N in bytes.
+func kibField(path, key string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	lines := bufio.NewScanner(f)
+	for lines.Scan() {
+		name, rest, found := strings.Cut(lines.Text(), ":")
+		if !found || name != key {
+			continue
+		}
+		fields := strings.Fields(rest)
+		if len(fields) != 2 || fields[1] != "kB" {
+			return 0, fmt.Errorf("%s: unexpected %s line %q", path, key, lines.Text())
+		}
+		kib, err := strconv.ParseInt(fields[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s: parsing %s: %w", path, key, err)
+		}
+		return kib * 1024, nil
+	}
+	if err := lines.Err(); err != nil {
+		return 0, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return 0, fmt.Errorf("%s has no %s line", path, key)
+}
