@@ -251,11 +251,13 @@ pub fn measure(
         }
     }
     progress.done(started.elapsed(), total);
-    series
+    let mut results: Vec<ResultRecord> = series
         .iter()
         .zip(outcomes)
         .map(|(item, outcomes)| trial::assemble(item, outcomes))
-        .collect()
+        .collect();
+    trial::flag_against_honest_variants(&mut results);
+    results
 }
 
 fn run_trial(series: &Series, binary: &Path, round: u32, settings: &Settings) -> Outcome {
@@ -790,6 +792,6 @@ mod tests {
             .implausible
             .as_deref()
             .unwrap()
-            .contains("below the physical floor of 1 ns"));
+            .contains("below the physical floor of 2.5 ns"));
     }
 }

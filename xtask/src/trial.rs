@@ -225,6 +225,44 @@ fn implausibility(series: &Series, ops: u64, trials: &[Trial]) -> Option<String>
     })
 }
 
+/// Flags results that run in under a tenth of the time per operation of their
+/// workload's honest variant (same language, toolchain and parameters other than the
+/// variant's own): the gap that separates elided work from real work, wherever the
+/// absolute floor sits on this machine.
+pub fn flag_against_honest_variants(results: &mut [ResultRecord]) {
+    let medians: Vec<Option<f64>> = results.iter().map(median_ns_per_op).collect();
+    for index in 0..results.len() {
+        let result = &results[index];
+        let Some(workload) = crate::catalogue::find(&result.workload) else {
+            continue;
+        };
+        let Some(honest) = workload.honest_variant else {
+            continue;
+        };
+        if result.variant == honest || result.status != Status::Ok || result.implausible.is_some() {
+            continue;
+        }
+        let reference = results.iter().zip(&medians).find(|(other, _)| {
+            other.workload == result.workload
+                && other.variant == honest
+                && other.lang == result.lang
+                && other.toolchain == result.toolchain
+                && other.params == result.params
+                && other.status == Status::Ok
+        });
+        let (Some((_, Some(honest_median))), Some(median)) = (reference, medians[index]) else {
+            continue;
+        };
+        if median < honest_median / 10.0 {
+            results[index].implausible = Some(format!(
+                "median {median:.3} ns per operation is under a tenth of the {honest_median:.3} ns \
+                 of `{honest}`, which provably does the work: the compiler has probably removed \
+                 the work, so this is not a result"
+            ));
+        }
+    }
+}
+
 /// The median time per operation of a result, in nanoseconds, over all its samples.
 pub fn median_ns_per_op(result: &ResultRecord) -> Option<f64> {
     let mut samples: Vec<u64> = result
@@ -261,5 +299,62 @@ fn quoted_stderr(stderr: &str) -> String {
         String::new()
     } else {
         format!("; stderr: {stderr:?}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Trial;
+
+    fn result(variant: &str, samples: &[u64]) -> ResultRecord {
+        ResultRecord {
+            workload: "alloc".into(),
+            variant: variant.into(),
+            lang: "rust".into(),
+            toolchain: "rust-1.95.0".into(),
+            params: BTreeMap::from([("size".to_string(), 1000)]),
+            unit: "ns".into(),
+            ops: 1000,
+            status: Status::Ok,
+            reason: None,
+            checksum: Some("1000".into()),
+            implausible: None,
+            trials: vec![Trial {
+                round: 0,
+                samples: samples.to_vec(),
+                checksum: Some("1000".into()),
+                extra: BTreeMap::new(),
+                histogram: None,
+                wall_ns: 1,
+                user_ns: 1,
+                sys_ns: 0,
+                max_rss_bytes: 1,
+                error: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn elided_work_above_the_floor_is_caught_by_the_honest_variant() {
+        // 3 ns/op is above the 2.5 ns floor, but a tenth of `box`'s 32 ns/op.
+        let mut results = vec![
+            result("box", &[32_000, 33_000]),
+            result("box-elidable", &[3_000, 3_100]),
+        ];
+        flag_against_honest_variants(&mut results);
+        assert!(results[0].implausible.is_none());
+        let why = results[1].implausible.as_deref().unwrap();
+        assert!(
+            why.contains("under a tenth of the 33.000 ns of `box`"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn comparable_variants_are_not_flagged() {
+        let mut results = vec![result("box", &[32_000]), result("box-elidable", &[30_000])];
+        flag_against_honest_variants(&mut results);
+        assert!(results.iter().all(|r| r.implausible.is_none()));
     }
 }

@@ -1,0 +1,302 @@
+//! What the kernel allows and what the process holds: the resident set (`VmRSS`), the
+//! limits that decide how many threads and files a workload may have (kernel.pid_max,
+//! kernel.threads-max, vm.max_map_count, RLIMIT_NPROC, RLIMIT_NOFILE, MemAvailable), and
+//! the sentences a `skipped` result gives when one of them makes a size impossible.
+//! Linux only, like the rest of the harness: everything is read from /proc and
+//! getrlimit.
+
+use std::fmt;
+use std::io;
+
+use crate::contract::Failure;
+
+/// Resident memory per OS thread that `sleepers` and `echo` assume when checking
+/// MemAvailable: the touched part of the stack plus the kernel's task structures.
+pub const THREAD_RESIDENT_BYTES: u64 = 16 * 1024;
+
+/// Resident memory per tokio task assumed by the same check.
+pub const TASK_RESIDENT_BYTES: u64 = 1024;
+
+/// The resident set of this process in bytes, from the `VmRSS` line of
+/// /proc/self/status.
+pub fn vm_rss_bytes() -> Result<u64, Failure> {
+    let status = std::fs::read_to_string("/proc/self/status")
+        .map_err(|err| Failure::Run(format!("reading /proc/self/status: {err}")))?;
+    kilobytes_field(&status, "VmRSS:")
+        .ok_or_else(|| Failure::Run("no VmRSS line in /proc/self/status".to_string()))
+}
+
+/// MemAvailable from /proc/meminfo, in bytes.
+fn mem_available_bytes() -> Option<u64> {
+    kilobytes_field(
+        &std::fs::read_to_string("/proc/meminfo").ok()?,
+        "MemAvailable:",
+    )
+}
+
+/// Parses a `Name:   1234 kB` line of a /proc file into bytes.
+fn kilobytes_field(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|line| line.starts_with(name))?;
+    let kilobytes: u64 = line[name.len()..].split_whitespace().next()?.parse().ok()?;
+    Some(kilobytes * 1024)
+}
+
+/// A single number from a /proc/sys file, or None where it cannot be read.
+fn sysctl(path: &str) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// The listen backlog the kernel will honour at most (net.core.somaxconn).
+pub fn somaxconn() -> Option<u64> {
+    sysctl("/proc/sys/net/core/somaxconn")
+}
+
+/// A resource limit: a number, or unlimited.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rlimit {
+    Limited(u64),
+    Unlimited,
+}
+
+impl fmt::Display for Rlimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rlimit::Limited(value) => write!(f, "{value}"),
+            Rlimit::Unlimited => f.write_str("unlimited"),
+        }
+    }
+}
+
+impl Rlimit {
+    fn from_raw(value: libc::rlim_t) -> Rlimit {
+        if value == libc::RLIM_INFINITY {
+            Rlimit::Unlimited
+        } else {
+            Rlimit::Limited(value)
+        }
+    }
+
+    /// True when `needed` is more than this limit allows.
+    fn exceeded_by(self, needed: u64) -> bool {
+        matches!(self, Rlimit::Limited(limit) if needed > limit)
+    }
+}
+
+/// The resource limits the workloads read.
+#[derive(Debug, Clone, Copy)]
+enum Resource {
+    Nproc,
+    Nofile,
+}
+
+/// The soft and hard values of one resource limit. The libc constants are named in
+/// the call rather than passed in, because their type differs between C libraries.
+fn getrlimit(resource: Resource) -> io::Result<(Rlimit, Rlimit)> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid, writable rlimit for the duration of the call.
+    let status = unsafe {
+        match resource {
+            Resource::Nproc => libc::getrlimit(libc::RLIMIT_NPROC, &mut limit),
+            Resource::Nofile => libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit),
+        }
+    };
+    if status != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((
+        Rlimit::from_raw(limit.rlim_cur),
+        Rlimit::from_raw(limit.rlim_max),
+    ))
+}
+
+/// Raises the soft open-files limit to the hard one, as `echo` does at start, and
+/// returns both afterwards.
+pub fn raise_nofile() -> io::Result<(Rlimit, Rlimit)> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid rlimit for both calls; setrlimit only reads it.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        limit.rlim_cur = limit.rlim_max;
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    getrlimit(Resource::Nofile)
+}
+
+/// The limits that decide how many threads can exist at once, read when needed so a
+/// skipped result names the values in force at that moment.
+#[derive(Debug, Clone)]
+pub struct ThreadLimits {
+    pid_max: Option<u64>,
+    threads_max: Option<u64>,
+    nproc: Option<Rlimit>,
+    max_map_count: Option<u64>,
+    maps_in_use: u64,
+}
+
+impl ThreadLimits {
+    pub fn read() -> ThreadLimits {
+        ThreadLimits {
+            pid_max: sysctl("/proc/sys/kernel/pid_max"),
+            threads_max: sysctl("/proc/sys/kernel/threads-max"),
+            nproc: getrlimit(Resource::Nproc).ok().map(|(soft, _)| soft),
+            max_map_count: sysctl("/proc/sys/vm/max_map_count"),
+            maps_in_use: std::fs::read_to_string("/proc/self/maps")
+                .map_or(0, |maps| maps.lines().count() as u64),
+        }
+    }
+
+    /// Why `threads` OS threads cannot all exist at once, or None when no limit
+    /// forbids it. Each thread needs a pid, a slot under threads-max and RLIMIT_NPROC,
+    /// and memory maps (see [`MAPS_PER_THREAD`]).
+    pub fn refusal(&self, threads: u64) -> Option<String> {
+        if let Some(pid_max) = self.pid_max.filter(|limit| threads > *limit) {
+            return Some(format!(
+                "needs {threads} threads but kernel.pid_max is {pid_max}"
+            ));
+        }
+        if let Some(threads_max) = self.threads_max.filter(|limit| threads > *limit) {
+            return Some(format!(
+                "needs {threads} threads but kernel.threads-max is {threads_max}"
+            ));
+        }
+        if let Some(nproc) = self.nproc.filter(|limit| limit.exceeded_by(threads)) {
+            return Some(format!(
+                "needs {threads} threads but RLIMIT_NPROC is {nproc}"
+            ));
+        }
+        self.map_refusal(threads)
+    }
+
+    /// Why the memory maps of `threads` threads do not fit under vm.max_map_count,
+    /// counting the maps the process already has.
+    pub fn map_refusal(&self, threads: u64) -> Option<String> {
+        let maps = threads
+            .saturating_mul(MAPS_PER_THREAD)
+            .saturating_add(self.maps_in_use);
+        let max_map_count = self.max_map_count.filter(|limit| maps > *limit)?;
+        Some(format!(
+            "needs {maps} memory maps ({MAPS_PER_THREAD} per thread for {threads} threads, plus {} in use) but vm.max_map_count is {max_map_count}",
+            self.maps_in_use
+        ))
+    }
+
+    /// The values, for a sentence that says which limits were in force.
+    fn describe(&self) -> String {
+        let show = |value: Option<u64>| value.map_or("unreadable".to_string(), |v| v.to_string());
+        format!(
+            "kernel.pid_max is {}, kernel.threads-max is {}, RLIMIT_NPROC is {}, vm.max_map_count is {}",
+            show(self.pid_max),
+            show(self.threads_max),
+            self.nproc.map_or("unreadable".to_string(), |v| v.to_string()),
+            show(self.max_map_count)
+        )
+    }
+}
+
+/// Memory maps one live std thread holds: its stack and guard page (glibc), and the
+/// alternate signal stack and its guard page that std maps in every thread to report
+/// stack overflows. The last two matter: when that map fails, std aborts the whole
+/// process from inside the new thread, so the check must happen before spawning.
+pub const MAPS_PER_THREAD: u64 = 4;
+
+/// Skips a size whose thread count no limit allows, all threads alive at once.
+pub fn check_threads(threads: u64) -> Result<(), Failure> {
+    match ThreadLimits::read().refusal(threads) {
+        Some(reason) => Err(Failure::Skipped(reason)),
+        None => Ok(()),
+    }
+}
+
+/// Skips a size whose threads' memory maps cannot fit, for threads that may exit
+/// before the others start (so pids are reused) but keep their maps until joined.
+pub fn check_thread_maps(threads: u64) -> Result<(), Failure> {
+    match ThreadLimits::read().map_refusal(threads) {
+        Some(reason) => Err(Failure::Skipped(reason)),
+        None => Ok(()),
+    }
+}
+
+/// Skips a size whose estimated resident memory does not fit in MemAvailable.
+pub fn check_memory(tasks: u64, bytes_per_task: u64, kind: &str) -> Result<(), Failure> {
+    let needed = tasks.saturating_mul(bytes_per_task);
+    match mem_available_bytes() {
+        Some(available) if needed > available => Err(Failure::Skipped(format!(
+            "needs about {needed} bytes resident ({bytes_per_task} per {kind} for {tasks}) but MemAvailable is {available} bytes"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The skipped result for a thread spawn the OS refused although the checks passed:
+/// what had been done (`context`), the OS error, and every limit that could be the
+/// cause, with its value.
+pub fn thread_refused(context: &str, error: &io::Error) -> Failure {
+    Failure::Skipped(format!(
+        "{context} ({error}); {}",
+        ThreadLimits::read().describe()
+    ))
+}
+
+/// The context of [`thread_refused`] for a workload that spawns `wanted` threads.
+pub fn spawned_before_refusal(created: usize, wanted: u64) -> String {
+    format!("created {created} of {wanted} threads before the OS refused another")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> ThreadLimits {
+        ThreadLimits {
+            pid_max: Some(32768),
+            threads_max: Some(192730),
+            nproc: Some(Rlimit::Limited(96365)),
+            max_map_count: Some(65530),
+            maps_in_use: 100,
+        }
+    }
+
+    #[test]
+    fn refusal_names_the_limit_and_its_value() {
+        assert_eq!(
+            limits().refusal(100_000).as_deref(),
+            Some("needs 100000 threads but kernel.pid_max is 32768")
+        );
+        assert_eq!(
+            limits().refusal(20_000).as_deref(),
+            Some("needs 80100 memory maps (4 per thread for 20000 threads, plus 100 in use) but vm.max_map_count is 65530")
+        );
+        assert_eq!(limits().refusal(10_000), None);
+        assert!(limits().map_refusal(100_000).is_some());
+    }
+
+    #[test]
+    fn unlimited_nproc_never_refuses() {
+        let unlimited = ThreadLimits {
+            pid_max: None,
+            threads_max: None,
+            nproc: Some(Rlimit::Unlimited),
+            max_map_count: None,
+            maps_in_use: 0,
+        };
+        assert_eq!(unlimited.refusal(u64::MAX / 4), None);
+    }
+
+    #[test]
+    fn reads_kilobyte_fields() {
+        let status = "Name:\tversus-rs\nVmPeak:\t  9000 kB\nVmRSS:\t  1234 kB\n";
+        assert_eq!(kilobytes_field(status, "VmRSS:"), Some(1234 * 1024));
+        assert_eq!(kilobytes_field(status, "VmSwap:"), None);
+        assert!(vm_rss_bytes().unwrap() > 0);
+    }
+}

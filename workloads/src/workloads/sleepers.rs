@@ -1,0 +1,241 @@
+//! `sleepers`: N tasks alive at once, each then sleeping S ms (claims D1 and D2,
+//! 1,000,000 OS threads vs goroutines, and claim B3 and E's "threads cost MBs"). Every
+//! task announces itself and waits on a start barrier, so that all N exist together;
+//! the sample is the time to spawn them all, and the first measured sample's resident
+//! set at that moment gives `bytes_per_task`. It does not measure the sleep itself
+//! (only `total_ns` includes it) nor virtual memory, which for threads is mostly
+//! untouched stack. `thread` uses OS threads with the default stack size, `tokio`
+//! tasks on a multi-thread runtime. Sizes beyond a kernel limit or MemAvailable are
+//! `skipped` before anything is spawned, and a spawn refused anyway is `skipped` after
+//! the tasks already spawned are released and joined.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{watch, Notify};
+
+use crate::contract::{self, Failure, Invocation, Report, Workload};
+use crate::limits;
+use crate::runtime;
+use crate::sampling::{self, nanos, Clock, Sample, Series};
+
+pub const WORKLOAD: Workload = Workload {
+    name: "sleepers",
+    variants: &["thread", "tokio"],
+    defaults: |_| vec![("size", 1_000), ("sleep_ms", 10)],
+    run,
+};
+
+/// What one sample knows beyond its time.
+#[derive(Debug)]
+struct Memory {
+    rss_baseline_bytes: u64,
+    rss_peak_bytes: u64,
+    total_ns: u64,
+}
+
+fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
+    let n = invocation.param("size");
+    invocation.count("size")?;
+    let sleep = Duration::from_millis(invocation.param("sleep_ms"));
+    report.ops = n;
+    let series = if invocation.variant == "thread" {
+        report.set("thread_stack_bytes", contract::thread_stack_bytes());
+        limits::check_threads(n)?;
+        limits::check_memory(n, limits::THREAD_RESIDENT_BYTES, "thread")?;
+        sampling::run(invocation, |clock| threads(n, sleep, clock))?
+    } else {
+        let runtime = runtime::multi_thread(report)?;
+        limits::check_memory(n, limits::TASK_RESIDENT_BYTES, "task")?;
+        sampling::run(invocation, |clock| runtime.block_on(tasks(n, sleep, clock)))?
+    };
+    series.write_to(report);
+    write_memory(report, &series, n);
+    Ok(())
+}
+
+fn write_memory(report: &mut Report, series: &Series<Memory>, n: u64) {
+    let first = series.first();
+    report.set("rss_baseline_bytes", first.rss_baseline_bytes);
+    report.set("rss_peak_bytes", first.rss_peak_bytes);
+    // Signed: memory returned to the OS between the two readings could make the
+    // difference negative, and a negative figure is more honest than a clamped one.
+    let grown = first.rss_peak_bytes as i64 - first.rss_baseline_bytes as i64;
+    report.set("bytes_per_task", grown / n.max(1) as i64);
+    report.set("live_tasks", n);
+    report.set("total_ns", first.total_ns);
+}
+
+/// The start barrier of the thread variant: a flag under a mutex and a condition
+/// variable that every thread waits on until the flag is set.
+struct Gate {
+    open: Mutex<bool>,
+    opened: Condvar,
+}
+
+impl Gate {
+    fn wait(&self) {
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        while !*open {
+            open = self
+                .opened
+                .wait(open)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    fn release(&self) {
+        *self
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = true;
+        self.opened.notify_all();
+    }
+}
+
+fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Failure> {
+    let rss_baseline_bytes = limits::vm_rss_bytes()?;
+    let alive = Arc::new(AtomicU64::new(0));
+    let gate = Arc::new(Gate {
+        open: Mutex::new(false),
+        opened: Condvar::new(),
+    });
+    let main = thread::current();
+    let mut handles = Vec::with_capacity(n as usize);
+
+    let started = Instant::now();
+    let timer = clock.start();
+    for index in 0..n {
+        let (announce, barrier, waiter) = (Arc::clone(&alive), Arc::clone(&gate), main.clone());
+        let spawned = thread::Builder::new().spawn(move || {
+            // The last thread to announce itself wakes the main thread, which parks
+            // instead of spinning so it does not steal a core from the spawns.
+            if announce.fetch_add(1, Ordering::AcqRel) + 1 == n {
+                waiter.unpark();
+            }
+            barrier.wait();
+            thread::sleep(sleep);
+            index
+        });
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(error) => {
+                let created = handles.len();
+                gate.release();
+                join(handles)?;
+                return Err(limits::thread_refused(
+                    &limits::spawned_before_refusal(created, n),
+                    &error,
+                ));
+            }
+        }
+    }
+    while alive.load(Ordering::Acquire) < n {
+        thread::park();
+    }
+    let ns = timer.stop();
+    let rss_peak_bytes = limits::vm_rss_bytes()?;
+    gate.release();
+    let total = join(handles)?;
+    let total_ns = nanos(started.elapsed());
+    Ok(Sample {
+        ns,
+        checksum: black_box(total),
+        detail: Memory {
+            rss_baseline_bytes,
+            rss_peak_bytes,
+            total_ns,
+        },
+    })
+}
+
+fn join(handles: Vec<thread::JoinHandle<u64>>) -> Result<u64, Failure> {
+    let mut total = 0u64;
+    for handle in handles {
+        let index = handle
+            .join()
+            .map_err(|_| Failure::Run("a sleeper thread panicked".to_string()))?;
+        total = total.wrapping_add(index);
+    }
+    Ok(total)
+}
+
+async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Failure> {
+    let rss_baseline_bytes = limits::vm_rss_bytes()?;
+    let alive = Arc::new(AtomicU64::new(0));
+    let all_alive = Arc::new(Notify::new());
+    // A watch channel is the start barrier: a task that subscribes after the value
+    // changed still sees it, so no task can miss the release.
+    let (release, gate) = watch::channel(false);
+    let mut handles = Vec::with_capacity(n as usize);
+
+    let started = Instant::now();
+    let timer = clock.start();
+    for index in 0..n {
+        let (announce, last_alive, mut barrier) =
+            (Arc::clone(&alive), Arc::clone(&all_alive), gate.clone());
+        handles.push(tokio::spawn(async move {
+            if announce.fetch_add(1, Ordering::AcqRel) + 1 == n {
+                // notify_one stores a permit when nobody waits yet, so the wake-up
+                // cannot be lost.
+                last_alive.notify_one();
+            }
+            // An error means the sender is gone, which only happens once the sample
+            // is over; either way the task goes on to sleep and return.
+            let _ = barrier.wait_for(|open| *open).await;
+            tokio::time::sleep(sleep).await;
+            index
+        }));
+    }
+    while alive.load(Ordering::Acquire) < n {
+        all_alive.notified().await;
+    }
+    let ns = timer.stop();
+    let rss_peak_bytes = limits::vm_rss_bytes()?;
+    release.send_replace(true);
+    let mut total = 0u64;
+    for handle in handles {
+        total = total.wrapping_add(runtime::joined(handle.await, "a sleeper task")?);
+    }
+    let total_ns = nanos(started.elapsed());
+    Ok(Sample {
+        ns,
+        checksum: black_box(total),
+        detail: Memory {
+            rss_baseline_bytes,
+            rss_peak_bytes,
+            total_ns,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::contract::Failure;
+    use crate::workloads::tests::{run_quietly, try_run};
+
+    #[test]
+    fn checksum_is_the_sum_of_indices_and_memory_is_reported() {
+        for variant in ["thread", "tokio"] {
+            let report = run_quietly("sleepers", variant, &[("size", 20), ("sleep_ms", 1)]);
+            assert_eq!(report.checksum, (20u64 * 19 / 2).to_string(), "{variant}");
+            assert_eq!(report.extra["live_tasks"], 20);
+            assert!(report.extra["rss_peak_bytes"].as_u64().unwrap() > 0);
+        }
+    }
+
+    #[test]
+    fn more_threads_than_any_machine_allows_are_skipped_before_spawning() {
+        let failure = try_run("sleepers", "thread", &[("size", 1 << 40)]).unwrap_err();
+        let Failure::Skipped(reason) = failure else {
+            panic!("expected skipped, got {failure:?}");
+        };
+        assert!(reason.starts_with("needs "), "{reason}");
+    }
+}
