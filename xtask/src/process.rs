@@ -114,9 +114,20 @@ impl Cmd {
     }
 
     /// Runs a trial process: stdout and stderr captured, killed with its process group
-    /// after `timeout`, resource use read from the kernel.
-    pub fn run_trial(&self, timeout: Duration) -> Result<TrialProcess> {
-        let mut command = self.command();
+    /// after `timeout`, resource use read from the kernel. With a `launcher`
+    /// (`versus-launch`), the process is started through it and its resource use is the
+    /// launcher's report: see `launch/src/main.rs` for why a process started directly
+    /// would report the orchestrator's own peak RSS as its own.
+    pub fn run_trial(&self, timeout: Duration, launcher: Option<&Path>) -> Result<TrialProcess> {
+        let mut command = match launcher {
+            Some(launcher) => {
+                let mut through = self.clone();
+                through.args.insert(0, through.program.into_os_string());
+                through.program = launcher.to_path_buf();
+                through.command()
+            }
+            None => self.command(),
+        };
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -157,19 +168,38 @@ impl Cmd {
             unsafe { libc::kill(-pid, libc::SIGKILL) };
         }
         let stdout = stdout.join().unwrap_or_default();
-        let stderr = stderr.join().unwrap_or_default();
+        let mut stderr = stderr.join().unwrap_or_default();
         drop(child);
-        Ok(TrialProcess {
+        let mut process = TrialProcess {
             exit: ExitKind::from_wait_status(status),
             timed_out,
             stdout,
-            stderr,
+            stderr: Vec::new(),
             wall_ns: wall.as_nanos() as u64,
             user_ns: timeval_ns(usage.ru_utime),
             sys_ns: timeval_ns(usage.ru_stime),
             // Linux reports ru_maxrss in kibibytes.
             max_rss_bytes: (usage.ru_maxrss.max(0) as u64) * 1024,
-        })
+        };
+        if launcher.is_some() {
+            // A launcher killed at the timeout has no report; what was measured of it
+            // stands, and the trial is a timeout anyway.
+            if let Some(report) = take_launch_report(&mut stderr) {
+                process.exit = report.exit;
+                process.wall_ns = report.wall_ns;
+                process.user_ns = report.user_ns;
+                process.sys_ns = report.sys_ns;
+                process.max_rss_bytes = report.max_rss_bytes;
+            } else if !timed_out {
+                bail!(
+                    "the launcher of `{self}` ended ({}) without its report; stderr: {}",
+                    process.exit,
+                    String::from_utf8_lossy(&stderr).trim()
+                );
+            }
+        }
+        process.stderr = stderr;
+        Ok(process)
     }
 }
 
@@ -251,6 +281,48 @@ fn signal_name(signal: i32) -> &'static str {
     }
 }
 
+/// What `versus-launch` reported of the process it ran.
+#[derive(Debug, serde::Deserialize)]
+struct LaunchReportLine {
+    wall_ns: u64,
+    user_ns: u64,
+    sys_ns: u64,
+    max_rss_bytes: u64,
+    exit_code: Option<i32>,
+    signal: Option<i32>,
+}
+
+struct LaunchReport {
+    exit: ExitKind,
+    wall_ns: u64,
+    user_ns: u64,
+    sys_ns: u64,
+    max_rss_bytes: u64,
+}
+
+/// Removes the launcher's report line from the end of `stderr` and parses it.
+fn take_launch_report(stderr: &mut Vec<u8>) -> Option<LaunchReport> {
+    const MARKER: &[u8] = b"\nversus-launch ";
+    let at = stderr
+        .windows(MARKER.len())
+        .rposition(|window| window == MARKER)?;
+    let line: LaunchReportLine =
+        serde_json::from_slice(stderr[at + MARKER.len()..].trim_ascii()).ok()?;
+    stderr.truncate(at);
+    let exit = match (line.exit_code, line.signal) {
+        (_, Some(signal)) => ExitKind::Signal(signal),
+        (Some(code), None) => ExitKind::Code(code),
+        (None, None) => return None,
+    };
+    Some(LaunchReport {
+        exit,
+        wall_ns: line.wall_ns,
+        user_ns: line.user_ns,
+        sys_ns: line.sys_ns,
+        max_rss_bytes: line.max_rss_bytes,
+    })
+}
+
 fn drain<R: Read + Send + 'static>(mut reader: R) -> thread::JoinHandle<Vec<u8>> {
     thread::spawn(move || {
         let mut bytes = Vec::new();
@@ -296,7 +368,7 @@ mod tests {
     fn trial_reports_exit_code_output_and_usage() {
         let trial = Cmd::new("sh")
             .args(["-c", "echo out; echo err >&2; exit 3"])
-            .run_trial(Duration::from_secs(10))
+            .run_trial(Duration::from_secs(10), None)
             .unwrap();
         assert_eq!(trial.exit, ExitKind::Code(3));
         assert!(!trial.timed_out);
@@ -314,7 +386,7 @@ mod tests {
         // The shell starts a child that would outlive it if only the shell were killed.
         let trial = Cmd::new("sh")
             .args(["-c", "sleep 30 & sleep 30; echo never"])
-            .run_trial(Duration::from_millis(200))
+            .run_trial(Duration::from_millis(200), None)
             .unwrap();
         assert!(trial.timed_out);
         assert_eq!(trial.exit, ExitKind::Signal(libc::SIGKILL));
@@ -323,6 +395,25 @@ mod tests {
             trial.wall_ns < 20_000_000_000,
             "the pipes closed once the group was killed"
         );
+    }
+
+    #[test]
+    fn the_launch_report_is_taken_from_the_end_of_stderr() {
+        let mut stderr = b"diagnostics\n\nversus-launch {\"wall_ns\":5,\"user_ns\":3,\"sys_ns\":1,\"max_rss_bytes\":2048,\"exit_code\":null,\"signal\":11}\n".to_vec();
+        let report = take_launch_report(&mut stderr).unwrap();
+        assert_eq!(report.exit, ExitKind::Signal(11));
+        assert_eq!(
+            (
+                report.wall_ns,
+                report.user_ns,
+                report.sys_ns,
+                report.max_rss_bytes
+            ),
+            (5, 3, 1, 2048)
+        );
+        assert_eq!(stderr, b"diagnostics\n");
+        let mut garbage = b"\nversus-launch {not json".to_vec();
+        assert!(take_launch_report(&mut garbage).is_none());
     }
 
     #[test]

@@ -63,6 +63,7 @@ pub fn run_and_record(root: &Path, args: &RunArgs) -> Result<(PathBuf, RunRecord
         seed: args.seed.unwrap_or_else(random_seed),
         timeout: args.timeout.map(Duration::from_secs_f64),
         quick: args.quick,
+        launcher: Some(build_launcher(root)?),
     };
     let results = measure(&series, &binaries, &settings);
     let machine = machine::detect();
@@ -187,6 +188,26 @@ pub fn prepare(root: &Path, wanted: &[String]) -> Result<Vec<Prepared>> {
     Ok(prepared)
 }
 
+/// Builds `versus-launch` (release) and returns its path.
+pub fn build_launcher(root: &Path) -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
+    Cmd::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--locked",
+            "--package",
+            "versus-launch",
+        ])
+        .dir(root)
+        .run()
+        .context("building versus-launch, through which every trial is started")?;
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    Ok(target.join("release").join("versus-launch"))
+}
+
 /// How trials are run.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -196,6 +217,9 @@ pub struct Settings {
     pub seed: u64,
     pub timeout: Option<Duration>,
     pub quick: bool,
+    /// `versus-launch`, through which trials are started so that their max RSS is their
+    /// own; `None` starts them directly (tests of the runner's logic only).
+    pub launcher: Option<PathBuf>,
 }
 
 impl Settings {
@@ -276,7 +300,7 @@ fn run_trial(series: &Series, binary: &Path, round: u32, settings: &Settings) ->
             _ => cmd.args(["--param".to_string(), format!("{key}={value}")]),
         };
     }
-    match cmd.run_trial(timeout) {
+    match cmd.run_trial(timeout, settings.launcher.as_deref()) {
         Ok(process) => trial::interpret(series, round, sampling.samples, &process),
         Err(error) => {
             let reason = format!("{}: could not run the trial: {error:#}", series.label());
@@ -597,6 +621,7 @@ mod tests {
             seed: 3,
             timeout: Some(Duration::from_millis(500)),
             quick: true,
+            launcher: None,
         };
         let results = measure(&plan, &binaries, &settings);
         let by_variant = |variant: &str| results.iter().find(|r| r.variant == variant).unwrap();

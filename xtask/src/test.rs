@@ -250,6 +250,7 @@ fn workloads(root: &Path) -> Result<Verdict> {
         seed: 1,
         timeout: None,
         quick: true,
+        launcher: Some(run::build_launcher(root)?),
     };
     let results = run::measure(&series, &binaries, &settings);
     let bad: Vec<String> = results
