@@ -254,6 +254,7 @@ pub fn measure(
     let progress = Progress::new(total);
     let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); series.len()];
     let started = Instant::now();
+    let mut overheads = Vec::new();
     for (round, indices) in order.iter().enumerate() {
         for &index in indices {
             let item = &series[index];
@@ -269,12 +270,19 @@ pub fn measure(
                 settings.rounds,
                 item.label()
             ));
+            let trial_started = Instant::now();
             let outcome = run_trial(item, &binaries[&item.toolchain], round as u32, settings);
+            // The runner's own share: everything but the workload process's own life
+            // (launcher start, pipes, wait, parsing, bookkeeping).
+            let elapsed = trial_started.elapsed().as_nanos() as u64;
+            overheads.push(elapsed.saturating_sub(outcome.trial.wall_ns));
             progress.finish(&describe(item, &outcome));
             outcomes[index].push(outcome);
         }
     }
-    progress.done(started.elapsed(), total);
+    overheads.sort_unstable();
+    let overhead = overheads.get(overheads.len() / 2).copied();
+    progress.done(started.elapsed(), overheads.len() as u64, overhead);
     let mut results: Vec<ResultRecord> = series
         .iter()
         .zip(outcomes)
@@ -411,14 +419,19 @@ impl Progress {
         }
     }
 
-    fn done(&self, elapsed: Duration, trials: u64) {
+    fn done(&self, elapsed: Duration, trials: u64, median_overhead_ns: Option<u64>) {
         if let Progress::Bar(bar) = self {
             bar.finish_and_clear();
         }
+        let overhead = median_overhead_ns.map_or(String::new(), |ns| {
+            format!(
+                "; the runner's own overhead per trial, median {:.2} ms",
+                ns as f64 / 1e6
+            )
+        });
         eprintln!(
-            "{trials} trials in {:.1} s ({:.1} ms per trial, workload time included)",
-            elapsed.as_secs_f64(),
-            elapsed.as_secs_f64() * 1000.0 / trials.max(1) as f64
+            "{trials} trials in {:.1} s{overhead}",
+            elapsed.as_secs_f64()
         );
     }
 }
