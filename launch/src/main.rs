@@ -27,7 +27,10 @@ fn main() -> ExitCode {
     let child = match Command::new(&program).args(args).spawn() {
         Ok(child) => child,
         Err(error) => {
-            eprintln!("versus-launch: could not start {}: {error}", program.to_string_lossy());
+            eprintln!(
+                "versus-launch: could not start {}: {error}",
+                program.to_string_lossy()
+            );
             return ExitCode::from(127);
         }
     };
@@ -43,12 +46,16 @@ fn main() -> ExitCode {
         }
         let error = std::io::Error::last_os_error();
         if error.kind() != std::io::ErrorKind::Interrupted {
-            eprintln!("versus-launch: waiting for {}: {error}", program.to_string_lossy());
+            eprintln!(
+                "versus-launch: waiting for {}: {error}",
+                program.to_string_lossy()
+            );
             return ExitCode::from(125);
         }
     }
     let wall_ns = start.elapsed().as_nanos();
-    let timeval_ns = |t: libc::timeval| t.tv_sec as i128 * 1_000_000_000 + t.tv_usec as i128 * 1_000;
+    let timeval_ns =
+        |t: libc::timeval| t.tv_sec as i128 * 1_000_000_000 + t.tv_usec as i128 * 1_000;
     let (exit_code, signal) = if libc::WIFSIGNALED(status) {
         ("null".to_string(), libc::WTERMSIG(status).to_string())
     } else {

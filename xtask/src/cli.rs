@@ -29,6 +29,20 @@ pub enum Command {
     Site(Site),
     /// List the workloads, their variants and sizes.
     List(List),
+    /// Which pinned toolchains are installed, where, and how to install the others.
+    Doctor(Doctor),
+    /// The pinned toolchains; with --json, in the form a GitHub Actions workflow reads.
+    Toolchains(Toolchains),
+}
+
+#[derive(Debug, Args)]
+pub struct Doctor {}
+
+#[derive(Debug, Args)]
+pub struct Toolchains {
+    /// Print JSON (schema versus.toolchains/1) for workflows.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What to run and how: shared by `run` and `bench`.

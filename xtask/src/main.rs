@@ -4,6 +4,7 @@
 mod bench;
 mod catalogue;
 mod cli;
+mod doctor;
 mod history;
 mod list;
 mod machine;
@@ -30,6 +31,8 @@ fn main() -> std::process::ExitCode {
         cli::Command::Test(command) => command.run(&root),
         cli::Command::Site(command) => command.run(&root),
         cli::Command::List(command) => command.run(),
+        cli::Command::Doctor(command) => command.run(&root),
+        cli::Command::Toolchains(command) => command.run(&root),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -135,9 +135,23 @@ pub fn prepare(root: &Path, wanted: &[String]) -> Result<Vec<Prepared>> {
         }
     }
     let mut prepared = Vec::new();
-    for discovery in toolchains::discover(&pins) {
+    for discovery in toolchains::discover(root, &pins)? {
         let pin = &discovery.pin;
         if !wanted.is_empty() && !wanted.contains(&pin.id) {
+            continue;
+        }
+        if let Some(minimum) = &discovery.below_minimum {
+            if wanted.contains(&pin.id) {
+                bail!(
+                    "toolchain {} is below the workloads' minimum {minimum}: cannot build",
+                    pin.id
+                );
+            }
+            eprintln!(
+                "warning: toolchain {} is below the workloads' minimum {minimum}: cannot build; \
+                 it is left out of this run",
+                pin.id
+            );
             continue;
         }
         let Some(found) = discovery.found else {
