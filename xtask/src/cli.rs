@@ -38,6 +38,33 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct Doctor {}
 
+/// The formats `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Go's benchmark text format, which `benchstat` reads.
+    Benchstat,
+    /// Bencher Metric Format JSON.
+    Bmf,
+    /// github-action-benchmark's custom JSON (customSmallerIsBetter).
+    Gab,
+    /// One row per trial.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct Export {
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// A run record: a file path, or a run id (or unique prefix) in the history.
+    pub run: String,
+    /// The history directory [default: $VERSUS_HISTORY, else history/].
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct Toolchains {
     /// Print JSON (schema versus.toolchains/1) for workflows.

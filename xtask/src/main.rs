@@ -4,6 +4,7 @@
 mod bench;
 mod catalogue;
 mod cli;
+mod compare;
 mod doctor;
 mod history;
 mod list;
@@ -14,6 +15,7 @@ mod record;
 mod run;
 mod site;
 mod source;
+mod stats;
 mod test;
 mod toolchains;
 mod trial;

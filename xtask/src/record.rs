@@ -193,6 +193,19 @@ pub struct Trial {
     /// Why this trial failed, when it did (exit status, timeout, malformed output).
     #[serde(default)]
     pub error: Option<String>,
+    /// Instructions retired per measured sample, for the CPU-bound workloads, where a
+    /// counter was available: `perf stat` or Valgrind. Unlike time, this does not move
+    /// with a neighbour's load.
+    #[serde(default)]
+    pub instructions: Option<InstructionCount>,
+}
+
+/// Instructions retired in one measured sample of a trial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstructionCount {
+    pub per_sample: f64,
+    /// "perf" or "valgrind".
+    pub tool: String,
 }
 
 /// The object a workload process prints on stdout (docs/workload-spec.md).

@@ -338,6 +338,7 @@ fn run_trial(series: &Series, binary: &Path, round: u32, settings: &Settings) ->
                     sys_ns: 0,
                     max_rss_bytes: 0,
                     error: Some(reason.clone()),
+                    instructions: None,
                 },
                 status: Status::Failed,
                 reason: Some(reason),

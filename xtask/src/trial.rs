@@ -41,6 +41,7 @@ pub fn interpret(
         sys_ns: process.sys_ns,
         max_rss_bytes: process.max_rss_bytes,
         error: None,
+        instructions: None,
     };
     let label = series.label();
     let stderr_tail = tail(&String::from_utf8_lossy(&process.stderr));
@@ -331,6 +332,7 @@ mod tests {
                 sys_ns: 0,
                 max_rss_bytes: 1,
                 error: None,
+                instructions: None,
             }],
         }
     }
