@@ -6,6 +6,8 @@ mod catalogue;
 mod cli;
 mod compare;
 mod doctor;
+mod export;
+mod histogram;
 mod history;
 mod list;
 mod machine;

@@ -125,6 +125,14 @@ pub fn interpret(
         );
         return fail(trial, Status::Failed, reason);
     }
+    if let Some(text) = &output.histogram {
+        // A histogram nobody can read is not a result: both languages must write the
+        // one encoding the orchestrator decodes (docs/workload-spec.md).
+        if let Err(error) = crate::histogram::decode(text) {
+            let reason = format!("{label}: printed a histogram that does not decode: {error:#}");
+            return fail(trial, Status::Failed, reason);
+        }
+    }
     trial.samples = output.samples.clone();
     trial.checksum = Some(output.checksum.clone());
     trial.histogram = output.histogram.clone();

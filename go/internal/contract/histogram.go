@@ -4,7 +4,12 @@
 package contract
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"io"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -36,13 +41,51 @@ func LatencyHistogram(latenciesNs []int64) (*hdrhistogram.Histogram, error) {
 
 // EncodeHistogram is the V2 compressed (deflate) encoding in standard,
 // padded base64. hdrhistogram-go's Encode already returns the base64 text,
-// so it is not encoded again.
+// so it is not encoded again; but it must be mended first (see
+// zeroNormalizingOffset).
 func EncodeHistogram(h *hdrhistogram.Histogram) (string, error) {
 	encoded, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 	if err != nil {
 		return "", fmt.Errorf("encoding the histogram: %w", err)
 	}
-	return string(encoded), nil
+	return zeroNormalizingOffset(encoded)
+}
+
+// zeroNormalizingOffset rewrites the header field "normalizing index offset"
+// to 0. hdrhistogram-go v1.1.2 always writes 1 there (its
+// getNormalizingIndexOffset returns a constant) although it never shifts its
+// counts, so 0 is what its counts mean; decoders that honour the field, such
+// as Rust's hdrhistogram, refuse a nonzero offset. Layout of the V2
+// compressed encoding: a 4-byte cookie and a 4-byte length, then a zlib
+// stream holding the V2 header (cookie, payload length, normalizing index
+// offset at bytes 8 to 11, ...) and the counts.
+func zeroNormalizingOffset(encoded []byte) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(string(encoded))
+	if err != nil || len(raw) < 8 {
+		return "", fmt.Errorf("re-reading the encoded histogram: %v", err)
+	}
+	inflater, err := zlib.NewReader(bytes.NewReader(raw[8:]))
+	if err != nil {
+		return "", fmt.Errorf("inflating the encoded histogram: %w", err)
+	}
+	inner, err := io.ReadAll(inflater)
+	if err != nil || len(inner) < 12 {
+		return "", fmt.Errorf("inflating the encoded histogram: %v", err)
+	}
+	binary.BigEndian.PutUint32(inner[8:12], 0)
+	var compressed bytes.Buffer
+	deflater := zlib.NewWriter(&compressed)
+	if _, err := deflater.Write(inner); err != nil {
+		return "", fmt.Errorf("deflating the histogram: %w", err)
+	}
+	if err := deflater.Close(); err != nil {
+		return "", fmt.Errorf("deflating the histogram: %w", err)
+	}
+	out := make([]byte, 8, 8+compressed.Len())
+	copy(out[:4], raw[:4])
+	binary.BigEndian.PutUint32(out[4:8], uint32(compressed.Len()))
+	out = append(out, compressed.Bytes()...)
+	return base64.StdEncoding.EncodeToString(out), nil
 }
 
 // AddLatencyExtra puts the histogram's summary into extra under the spec's

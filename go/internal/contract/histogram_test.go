@@ -6,8 +6,13 @@
 package contract
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -80,6 +85,33 @@ func TestHistogramRoundTrip(t *testing.T) {
 	}
 	if decoded.LowestTrackableValue() != 1 || decoded.HighestTrackableValue() != 60_000_000_000 || decoded.SignificantFigures() != 3 {
 		t.Fatal("the decoded histogram's range or precision differs from the spec's")
+	}
+}
+
+// TestHistogramHeaderIsStandard guards the mend in zeroNormalizingOffset:
+// the normalizing index offset must be 0, or Rust's decoder refuses it.
+func TestHistogramHeaderIsStandard(t *testing.T) {
+	encoded, err := EncodeHistogram(oneToTenThousand(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := binary.BigEndian.Uint32(raw[4:8]); int(got) != len(raw)-8 {
+		t.Fatalf("the outer length is %d, the payload %d bytes", got, len(raw)-8)
+	}
+	inflater, err := zlib.NewReader(bytes.NewReader(raw[8:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := io.ReadAll(inflater)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if offset := binary.BigEndian.Uint32(inner[8:12]); offset != 0 {
+		t.Fatalf("normalizing index offset %d, want 0", offset)
 	}
 }
 
