@@ -33,6 +33,9 @@ pub enum Command {
     Doctor(Doctor),
     /// The pinned toolchains; with --json, in the form a GitHub Actions workflow reads.
     Toolchains(Toolchains),
+    /// Write a run record as benchstat text, Bencher Metric Format, github-action-benchmark
+    /// JSON or CSV.
+    Export(Export),
 }
 
 #[derive(Debug, Args)]

@@ -37,6 +37,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::List(command) => command.run(),
         cli::Command::Doctor(command) => command.run(&root),
         cli::Command::Toolchains(command) => command.run(&root),
+        cli::Command::Export(command) => command.run(&root),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
