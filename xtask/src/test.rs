@@ -95,6 +95,7 @@ impl Test {
                 "tidy: go.mod has no toolchain line",
                 Box::new(|| go_mod_tidy(&go_dir)),
             ),
+            ("actionlint (workflows)", Box::new(|| actionlint(root))),
         ];
         if !self.no_workloads {
             checks.push((
@@ -186,6 +187,28 @@ fn go(go_dir: &Path, subcommand: &str) -> Result<Verdict> {
             .dir(go_dir)
             .env("GOTOOLCHAIN", "local"),
     )
+}
+
+/// The GitHub Actions workflows, checked by actionlint (which also runs shellcheck on
+/// `run:` steps when shellcheck is installed).
+fn actionlint(root: &Path) -> Result<Verdict> {
+    if let Some(verdict) = missing_tool(
+        "actionlint",
+        "go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12",
+    ) {
+        return Ok(verdict);
+    }
+    let dir = root.join(".github/workflows");
+    let mut workflows: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("listing {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|ext| ext == "yml" || ext == "yaml")
+        })
+        .collect();
+    workflows.sort();
+    tool(Cmd::new("actionlint").args(workflows))
 }
 
 /// STYLE.md: the Go version comes from the go directive alone; a `toolchain` line
