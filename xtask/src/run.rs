@@ -263,17 +263,53 @@ pub fn measure(
     binaries: &BTreeMap<String, PathBuf>,
     settings: &Settings,
 ) -> Vec<ResultRecord> {
-    let order = plan::interleave(series.len(), settings.rounds, settings.seed);
+    let jobs: Vec<Job> = series
+        .iter()
+        .map(|item| Job {
+            series: item.clone(),
+            binary: binaries[&item.toolchain].clone(),
+            extra_args: Vec::new(),
+            tag: None,
+        })
+        .collect();
+    let order = plan::interleave(jobs.len(), settings.rounds, settings.seed);
+    let outcomes = run_jobs(&jobs, &order, settings);
+    assemble(&jobs, outcomes)
+}
+
+/// One thing the runner runs in its rounds: a series, the binary that runs it, and any
+/// arguments beyond the series' own (an A/B session's two builds, calibration's
+/// injected slowdown).
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub series: Series,
+    pub binary: PathBuf,
+    pub extra_args: Vec<String>,
+    /// How progress lines tell this job from another of the same series ("base", "+2%").
+    pub tag: Option<String>,
+}
+
+impl Job {
+    fn label(&self) -> String {
+        match &self.tag {
+            Some(tag) => format!("[{tag}] {}", self.series.label()),
+            None => self.series.label(),
+        }
+    }
+}
+
+/// Runs `order[round]` (indices into `jobs`) for every round, one trial process each,
+/// and returns every job's outcomes. A job whose trial failed, timed out or was skipped
+/// is not run again: it would fail or hang the same way, and its first reason is kept.
+pub fn run_jobs(jobs: &[Job], order: &[Vec<usize>], settings: &Settings) -> Vec<Vec<Outcome>> {
     let total = order.iter().map(Vec::len).sum::<usize>() as u64;
     let progress = Progress::new(total);
-    let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); series.len()];
+    let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); jobs.len()];
     let started = Instant::now();
     let mut overheads = Vec::new();
     for (round, indices) in order.iter().enumerate() {
         for &index in indices {
-            let item = &series[index];
-            // A series that failed, timed out or was skipped is not run again: it
-            // would fail or hang the same way, and its first reason is recorded.
+            let job = &jobs[index];
             if outcomes[index].iter().any(|o| o.status != Status::Ok) {
                 progress.skip();
                 continue;
@@ -281,37 +317,43 @@ pub fn measure(
             progress.start(&format!(
                 "round {}/{} {}",
                 round + 1,
-                settings.rounds,
-                item.label()
+                order.len(),
+                job.label()
             ));
             let trial_started = Instant::now();
-            let outcome = run_trial(item, &binaries[&item.toolchain], round as u32, settings);
+            let outcome = run_trial(job, round as u32, settings);
             // The runner's own share: everything but the workload process's own life
             // (launcher start, pipes, wait, parsing, bookkeeping).
             let elapsed = trial_started.elapsed().as_nanos() as u64;
             overheads.push(elapsed.saturating_sub(outcome.trial.wall_ns));
-            progress.finish(&describe(item, &outcome));
+            progress.finish(&describe(job, &outcome));
             outcomes[index].push(outcome);
         }
     }
     overheads.sort_unstable();
     let overhead = overheads.get(overheads.len() / 2).copied();
     progress.done(started.elapsed(), overheads.len() as u64, overhead);
-    let mut results: Vec<ResultRecord> = series
+    outcomes
+}
+
+/// Each job's outcomes as its result, then the elision check across results.
+pub fn assemble(jobs: &[Job], outcomes: Vec<Vec<Outcome>>) -> Vec<ResultRecord> {
+    let mut results: Vec<ResultRecord> = jobs
         .iter()
         .zip(outcomes)
-        .map(|(item, outcomes)| trial::assemble(item, outcomes))
+        .map(|(job, outcomes)| trial::assemble(&job.series, outcomes))
         .collect();
     trial::flag_against_honest_variants(&mut results);
     results
 }
 
-fn run_trial(series: &Series, binary: &Path, round: u32, settings: &Settings) -> Outcome {
+fn run_trial(job: &Job, round: u32, settings: &Settings) -> Outcome {
+    let series = &job.series;
     let sampling = plan::sampling(series, settings.quick, settings.samples, settings.warmup);
     let timeout = settings
         .timeout
         .unwrap_or_else(|| series.workload.timeout(settings.quick));
-    let mut cmd = Cmd::new(binary)
+    let mut cmd = Cmd::new(&job.binary)
         .arg(series.workload.name)
         .args(["--variant", series.variant])
         .args(["--samples".to_string(), sampling.samples.to_string()])
@@ -322,6 +364,7 @@ fn run_trial(series: &Series, binary: &Path, round: u32, settings: &Settings) ->
             _ => cmd.args(["--param".to_string(), format!("{key}={value}")]),
         };
     }
+    cmd = cmd.args(job.extra_args.iter());
     match cmd.run_trial(timeout, settings.launcher.as_deref()) {
         Ok(process) => trial::interpret(series, round, sampling.samples, &process),
         Err(error) => {
@@ -348,7 +391,7 @@ fn run_trial(series: &Series, binary: &Path, round: u32, settings: &Settings) ->
     }
 }
 
-fn describe(series: &Series, outcome: &Outcome) -> String {
+fn describe(job: &Job, outcome: &Outcome) -> String {
     match outcome.status {
         Status::Ok => {
             let mut samples = outcome.trial.samples.clone();
@@ -357,7 +400,7 @@ fn describe(series: &Series, outcome: &Outcome) -> String {
             let median = samples.get(samples.len() / 2).copied().unwrap_or(0) as f64 / ops as f64;
             format!(
                 "ok    {} {} ns/op, max RSS {:.1} MiB",
-                series.label(),
+                job.label(),
                 format_ns(median),
                 outcome.trial.max_rss_bytes as f64 / 1048576.0
             )
