@@ -78,8 +78,8 @@ pub struct Series<T> {
 }
 
 impl<T> Series<T> {
-    /// The detail of the first measured sample (the spec takes memory from it, since
-    /// later samples reuse memory the first one freed).
+    /// The detail of the first sample the process ran, warm-up included (the spec
+    /// takes memory from it, since later samples reuse memory the first one freed).
     pub fn first(&self) -> &T {
         self.first.as_ref().unwrap_or(&self.last)
     }
@@ -129,12 +129,18 @@ pub fn run<T>(
             }
             Some(_) => {}
         }
+        // Keep only the first detail the process computed (warm-up included: the spec
+        // takes memory from the only sample that could not reuse memory an earlier one
+        // freed) and the latest measured one, so that a workload whose detail is large
+        // (a histogram) does not hold one per sample.
+        if index == 0 && invocation.warmup > 0 {
+            first = Some(sample.detail);
+            continue;
+        }
         if index < invocation.warmup {
             continue;
         }
         samples_ns.push(sample.ns);
-        // Keep only the first and the latest detail, so that a workload whose detail
-        // is large (a histogram) does not hold one per sample.
         if first.is_none() && last.is_none() {
             last = Some(sample.detail);
         } else {
@@ -172,7 +178,7 @@ mod tests {
     }
 
     #[test]
-    fn keeps_first_and_last_measured_detail_and_skips_warmup() {
+    fn keeps_the_first_detail_run_and_the_last_measured_and_skips_warmup_samples() {
         let mut index = 0;
         let series = run(&invocation(2, 4), |_| {
             index += 1;
@@ -184,7 +190,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(series.samples_ns, vec![3, 4, 5, 6]);
-        assert_eq!(*series.first(), 3);
+        assert_eq!(*series.first(), 1, "the first sample run, a warm-up one");
         assert_eq!(*series.last(), 6);
         assert_eq!(series.checksum, 7);
     }
