@@ -2,9 +2,9 @@
 //! 1,000,000 OS threads vs goroutines, and claim B3 and E's "threads cost MBs"). Every
 //! task announces itself and waits on a start barrier, so that all N exist together;
 //! the sample is the time to spawn them all, and the resident set at that moment in the
-//! first sample the process runs (warm-up included) gives `bytes_per_task`. It does not measure the sleep itself
-//! (only `total_ns` includes it) nor virtual memory, which for threads is mostly
-//! untouched stack. `thread` uses OS threads with the default stack size, `tokio`
+//! first sample the process runs (warm-up included) gives `bytes_per_task`. It does not
+//! measure the sleep itself (only `total_ns` includes it) nor virtual memory, which for
+//! threads is mostly untouched stack. `thread` uses OS threads with the default stack size, `tokio`
 //! tasks on a multi-thread runtime. Sizes beyond a kernel limit or MemAvailable are
 //! `skipped` before anything is spawned, and a spawn refused anyway is `skipped` after
 //! the tasks already spawned are released and joined.
