@@ -33,6 +33,13 @@ pub enum Command {
     Doctor(Doctor),
     /// The pinned toolchains; with --json, in the form a GitHub Actions workflow reads.
     Toolchains(Toolchains),
+    /// Compare two run records (or two sets): what changed, with the statistics to trust it.
+    Compare(Compare),
+    /// Measure a change: build base and head, run them paired in the same rounds, compare.
+    Ab(Ab),
+    /// Measure the harness on this machine: false alarms of A/A and detection of injected
+    /// slowdowns, per series.
+    Calibrate(Calibrate),
     /// Write a run record as benchstat text, Bencher Metric Format, github-action-benchmark
     /// JSON or CSV.
     Export(Export),
@@ -40,6 +47,79 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct Doctor {}
+
+/// How a comparison is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareFormat {
+    /// The table a pull request comment shows.
+    Md,
+    /// `versus.compare/1`.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct Compare {
+    /// The base: a run record file or run id (or unique id prefix); several,
+    /// comma-separated, for a set.
+    pub base: String,
+    /// The head, in the same form.
+    pub head: String,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: CompareFormat,
+    /// The smallest change worth a verdict, in percent.
+    #[arg(long, default_value_t = 1.0)]
+    pub threshold: f64,
+    /// The history directory [default: $VERSUS_HISTORY, else history/].
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Ab {
+    /// The base: a commit, branch or tag, built in a git worktree.
+    #[arg(long)]
+    pub base: String,
+    /// The head [default: the work tree as it is, uncommitted changes included].
+    #[arg(long)]
+    pub head: Option<String>,
+    /// What to run; here `--rounds N` fixes the pairs per series instead of planning them.
+    #[command(flatten)]
+    pub args: RunArgs,
+    /// Pairs of the pilot that measures each series' noise.
+    #[arg(long, default_value_t = 4)]
+    pub pilot: u32,
+    /// The change, in percent, that the planned pairs detect with 95 % probability.
+    #[arg(long, default_value_t = 2.0)]
+    pub detect: f64,
+    /// The smallest change worth a verdict, in percent.
+    #[arg(long, default_value_t = 1.0)]
+    pub threshold: f64,
+    /// Seconds of measurement per series at most; a series that would need more is
+    /// reported `inconclusive` with its interval.
+    #[arg(long, default_value_t = 60.0)]
+    pub cap: f64,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: CompareFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct Calibrate {
+    /// What to run (quick sizes are the usual choice); `--rounds` is not used.
+    #[command(flatten)]
+    pub args: RunArgs,
+    /// Independent experiments, each a disjoint block of rounds.
+    #[arg(long, default_value_t = 20)]
+    pub experiments: u32,
+    /// Pairs per experiment [default: what detects 2 % at 3 % paired noise].
+    #[arg(long)]
+    pub pairs: Option<u32>,
+    /// Slowdowns to inject, in percent of each sample's own time.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![1.0, 2.0, 5.0])]
+    pub inject: Vec<f64>,
+    /// The smallest change worth a verdict, in percent.
+    #[arg(long, default_value_t = 1.0)]
+    pub threshold: f64,
+}
 
 /// The formats `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -6,7 +6,6 @@ use anyhow::{Context, Result};
 use base64::Engine;
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
-use serde::Serialize;
 
 /// Decodes one histogram from its base64 text.
 pub fn decode(base64_text: &str) -> Result<Histogram<u64>> {
@@ -18,31 +17,31 @@ pub fn decode(base64_text: &str) -> Result<Histogram<u64>> {
         .map_err(|error| anyhow::anyhow!("decoding the V2 histogram: {error:?}"))
 }
 
-/// The percentiles a result reports, in the histogram's unit (nanoseconds).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Summary {
-    pub count: u64,
-    pub p50: u64,
-    pub p90: u64,
-    pub p99: u64,
-    pub p999: u64,
-    pub max: u64,
-}
-
-pub fn summarize(histogram: &Histogram<u64>) -> Summary {
-    Summary {
-        count: histogram.len(),
-        p50: histogram.value_at_quantile(0.50),
-        p90: histogram.value_at_quantile(0.90),
-        p99: histogram.value_at_quantile(0.99),
-        p999: histogram.value_at_quantile(0.999),
-        max: histogram.max(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The percentiles a result reports, in the histogram's unit (nanoseconds).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    struct Summary {
+        count: u64,
+        p50: u64,
+        p90: u64,
+        p99: u64,
+        p999: u64,
+        max: u64,
+    }
+
+    fn summarize(histogram: &Histogram<u64>) -> Summary {
+        Summary {
+            count: histogram.len(),
+            p50: histogram.value_at_quantile(0.50),
+            p90: histogram.value_at_quantile(0.90),
+            p99: histogram.value_at_quantile(0.99),
+            p999: histogram.value_at_quantile(0.999),
+            max: histogram.max(),
+        }
+    }
 
     /// go/testdata holds a histogram that hdrhistogram-go wrote (values 1..=10000, once
     /// each) and the percentiles Go computed from it; Go's own test regenerates both.

@@ -1,7 +1,9 @@
 //! `cargo xtask`: the versus orchestrator. This file only dispatches; each subcommand
 //! lives in its own module (see ARCHITECTURE.md for the map).
 
+mod ab;
 mod bench;
+mod calibrate;
 mod catalogue;
 mod cli;
 mod compare;
@@ -38,6 +40,9 @@ fn main() -> std::process::ExitCode {
         cli::Command::Doctor(command) => command.run(&root),
         cli::Command::Toolchains(command) => command.run(&root),
         cli::Command::Export(command) => command.run(&root),
+        cli::Command::Compare(command) => command.run(&root),
+        cli::Command::Ab(command) => command.run(&root),
+        cli::Command::Calibrate(command) => command.run(&root),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

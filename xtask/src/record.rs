@@ -26,6 +26,44 @@ pub struct RunRecord {
     pub protocol: Protocol,
     pub toolchains: Vec<ToolchainRecord>,
     pub results: Vec<ResultRecord>,
+    /// What `cargo xtask calibrate` measured of the harness on this machine; absent
+    /// from other runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
+}
+
+/// The harness's measured power on one machine (`cargo xtask calibrate`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    pub experiments: u32,
+    /// Pairs of trials each experiment compared.
+    pub pairs_per_experiment: u32,
+    /// The comparison threshold, as a fraction.
+    pub threshold: f64,
+    /// A/A comparisons (series × metric × experiment) whose verdict was a change.
+    pub false_alarms: u32,
+    pub aa_comparisons: u32,
+    pub series: Vec<SeriesCalibration>,
+}
+
+/// One series' calibration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesCalibration {
+    pub workload: String,
+    pub variant: String,
+    pub lang: String,
+    pub toolchain: String,
+    pub params: BTreeMap<String, u64>,
+    /// Standard deviation of ln(A′/A) of the time per operation over every round.
+    pub paired_noise: Option<f64>,
+    /// Seconds of measurement (both sides' trial processes, wall time) that one
+    /// experiment's comparison of this series took.
+    pub seconds_per_experiment: f64,
+    /// Fraction of A/A experiments in which any metric of this series was flagged.
+    pub false_alarm_rate: f64,
+    /// Injected slowdown in percent (as text, "2") → fraction of experiments whose time
+    /// per operation came out `slower`.
+    pub detection: BTreeMap<String, f64>,
 }
 
 /// The commit that was measured.

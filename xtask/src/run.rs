@@ -79,6 +79,7 @@ pub fn run_and_record(root: &Path, args: &RunArgs) -> Result<(PathBuf, RunRecord
         machine,
         source,
         results,
+        calibration: None,
     };
     let path = write_record(&history_dir, record.clone(), started)?;
     let record = history::read(&path)?;
@@ -273,7 +274,7 @@ pub fn measure(
         })
         .collect();
     let order = plan::interleave(jobs.len(), settings.rounds, settings.seed);
-    let outcomes = run_jobs(&jobs, &order, settings);
+    let outcomes = run_jobs(&jobs, &order, 0, settings);
     assemble(&jobs, outcomes)
 }
 
@@ -298,10 +299,17 @@ impl Job {
     }
 }
 
-/// Runs `order[round]` (indices into `jobs`) for every round, one trial process each,
-/// and returns every job's outcomes. A job whose trial failed, timed out or was skipped
-/// is not run again: it would fail or hang the same way, and its first reason is kept.
-pub fn run_jobs(jobs: &[Job], order: &[Vec<usize>], settings: &Settings) -> Vec<Vec<Outcome>> {
+/// Runs `order[i]` (indices into `jobs`) as round `first_round + i`, one trial process
+/// each, and returns every job's outcomes. A job whose trial failed, timed out or was
+/// skipped is not run again: it would fail or hang the same way, and its first reason is
+/// kept. Round numbers continue across calls through `first_round`, since trials are
+/// paired by them.
+pub fn run_jobs(
+    jobs: &[Job],
+    order: &[Vec<usize>],
+    first_round: u32,
+    settings: &Settings,
+) -> Vec<Vec<Outcome>> {
     let total = order.iter().map(Vec::len).sum::<usize>() as u64;
     let progress = Progress::new(total);
     let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); jobs.len()];
@@ -321,7 +329,7 @@ pub fn run_jobs(jobs: &[Job], order: &[Vec<usize>], settings: &Settings) -> Vec<
                 job.label()
             ));
             let trial_started = Instant::now();
-            let outcome = run_trial(job, round as u32, settings);
+            let outcome = run_trial(job, first_round + round as u32, settings);
             // The runner's own share: everything but the workload process's own life
             // (launcher start, pipes, wait, parsing, bookkeeping).
             let elapsed = trial_started.elapsed().as_nanos() as u64;
@@ -539,7 +547,7 @@ pub fn summary(record: &RunRecord) -> String {
     lines.join("\n")
 }
 
-fn write_record(
+pub fn write_record(
     dir: &Path,
     mut record: RunRecord,
     started: time::OffsetDateTime,
@@ -585,7 +593,7 @@ pub fn rfc3339(at: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-fn random_seed() -> u64 {
+pub fn random_seed() -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
@@ -854,6 +862,7 @@ mod tests {
                 ),
             }],
             results,
+            calibration: None,
         }
     }
 

@@ -741,6 +741,8 @@ pub fn build(root: &Path, found: &Found) -> Result<PathBuf> {
                 .arg("--target-dir")
                 .arg(&target_dir)
                 .env("RUSTC", &found.compiler)
+                .env("CARGO_ENCODED_RUSTFLAGS", remapped_rustflags(root))
+                .env_remove("RUSTFLAGS")
                 .env_remove("RUSTUP_TOOLCHAIN")
                 .run()
                 .with_context(|| format!("building the Rust workloads with {}", found.pin.id))?;
@@ -763,6 +765,23 @@ pub fn build(root: &Path, found: &Found) -> Result<PathBuf> {
         }
     }
     Ok(binary)
+}
+
+/// The person's RUSTFLAGS (or CARGO_ENCODED_RUSTFLAGS), plus a remapping of the checkout's
+/// path: rustc embeds source paths in the binary (panic locations, line tables), so two
+/// checkouts of the same commit at different paths, as an A/B session's worktree and
+/// work tree are, would otherwise build binaries of different sizes and resident sets.
+fn remapped_rustflags(root: &Path) -> String {
+    let mut flags: Vec<String> = match std::env::var("CARGO_ENCODED_RUSTFLAGS") {
+        Ok(encoded) if !encoded.is_empty() => encoded.split('\x1f').map(String::from).collect(),
+        _ => std::env::var("RUSTFLAGS")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(String::from)
+            .collect(),
+    };
+    flags.push(format!("--remap-path-prefix={}=/versus", root.display()));
+    flags.join("\x1f")
 }
 
 /// Environment variables that change generated code or runtime behaviour, recorded

@@ -536,6 +536,7 @@ mod tests {
             results: vec![
                 sum_iter, sum_range, pingpong, echo, elided, crashed, skipped,
             ],
+            calibration: None,
         }
     }
 

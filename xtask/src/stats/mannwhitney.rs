@@ -198,11 +198,7 @@ mod tests {
 
     #[test]
     fn normal_p_value_matches_scipy_asymptotic() {
-        assert_close(
-            rank_sum_normal(&X, &Y).p_value,
-            0.011071644553191878,
-            1e-12,
-        );
+        assert_close(rank_sum_normal(&X, &Y).p_value, 0.011071644553191878, 1e-12);
         assert_close(
             rank_sum_normal(&X_TIED, &Y_TIED).p_value,
             0.13862587987892763,

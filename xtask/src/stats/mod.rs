@@ -8,10 +8,6 @@
 //! speed-up are symmetric. Reference values in the tests come from scipy (see
 //! xtask/tests/stats/scipy_reference.py), never from this code.
 
-// Parts of this API are used only by `compare` and the simulation tests until the
-// `ab` and `calibrate` commands call the planning functions.
-#![allow(dead_code)]
-
 pub mod bh;
 pub mod mannwhitney;
 pub mod normal;
@@ -21,8 +17,10 @@ pub mod shape;
 pub mod summary;
 pub mod wilcoxon;
 
-pub use power::{paired_noise, pairs_needed, pooled_noise, Detection};
-pub use summary::{median, median_interval, median_of_sorted, quantile_of_sorted, standard_deviation};
+pub use power::{paired_noise, pooled_noise, Detection};
+pub use summary::{
+    median, median_interval, median_of_sorted, quantile_of_sorted, standard_deviation,
+};
 
 /// An estimate with a confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,21 +1,29 @@
 //! Power: the smallest change a series can detect at its measured noise, and how many
 //! pairs a planned A/B session needs to detect a given change.
 //!
-//! Both come from the normal approximation of the rank tests: the Hodges–Lehmann
-//! estimate of a log-ratio from `n` pairs with noise `s` (the standard deviation of the
-//! paired log-ratios) has a standard error of about `s / √(e·n)`, where `e = 3/π ≈
-//! 0.955` is the asymptotic relative efficiency of the Wilcoxon tests against the t-test
-//! under normal noise. A verdict of `slower` needs both a significant test (at level
-//! `α`) and an estimate beyond the threshold `t` (as a log-ratio), so a true change `δ`
-//! is detected with probability `power` when
+//! A verdict of `slower` needs two things: a significant test (at level `α`) and an
+//! estimate beyond the threshold `t` (a log-ratio). Each is given half of the allowed
+//! miss rate `β = 1 − power`, so that both hold with probability at least `power`.
+//! With `n` pairs of noise `s` (the standard deviation of the paired log-ratios), the
+//! Hodges–Lehmann estimate has a standard error of about `se = s / √(e·n)`, where
+//! `e = 3/π ≈ 0.955` is the efficiency of the Wilcoxon test against the t-test under
+//! normal noise; with Student quantiles of `n − 1` degrees of freedom as the
+//! small-sample correction, a true change `δ` is detected when
 //!
 //! ```text
-//! δ ≥ (z₁₋α/₂ + z_power) · s/√(e·n)     and     δ ≥ t + z_power · s/√(e·n)
+//! δ ≥ (t₁₋α/₂ + t₁₋β/₂) · se      and      δ ≥ t + t₁₋β/₂ · se
 //! ```
 //!
-//! and no fewer pairs than the exact test needs to reach `α` at all (`2^(1−n) ≤ α`).
-//! The unpaired design replaces `1/n` by `1/n₁ + 1/n₂`, with `s` the pooled standard
-//! deviation of the log values of one side.
+//! Few pairs add a discreteness condition the normal formula does not see: with
+//! `n` pairs the exact test can reject at all only when `2^(1−n) ≤ α`, and as long as
+//! it cannot also reject with the pair of the second-smallest magnitude having the
+//! wrong sign (`3·2^(−n) > α/2`), it rejects (nearly) only when every pair has the
+//! right sign, which happens with probability `(1 − q)ⁿ`, `q = Φ(−δ/s)`. There `δ` must
+//! also satisfy `(1 − q)ⁿ ≥ 1 − β/2`. The seeded simulations in `compare` check that
+//! these formulas give at least the promised power.
+//!
+//! The unpaired design replaces `1/n` by `1/n₁ + 1/n₂` and `n − 1` degrees of freedom
+//! by `n₁ + n₂ − 2`, with `s` the pooled standard deviation of the log values.
 
 use std::f64::consts::PI;
 
@@ -41,10 +49,13 @@ pub fn pooled_noise(first: &[f64], second: &[f64]) -> f64 {
     }
     let s1 = super::standard_deviation(first);
     let s2 = super::standard_deviation(second);
-    let dof = (n1.saturating_sub(1) + n2.saturating_sub(1)) as f64;
-    ((n1.saturating_sub(1) as f64 * s1 * s1 + n2.saturating_sub(1) as f64 * s2 * s2) / dof)
-        .sqrt()
+    let (d1, d2) = (n1.saturating_sub(1) as f64, n2.saturating_sub(1) as f64);
+    ((d1 * s1 * s1 + d2 * s2 * s2) / (d1 + d2)).sqrt()
 }
+
+/// No plan asks for more pairs than this; an effect that would need more (one barely
+/// above the threshold) is reported as undetectable.
+pub const MAX_PAIRS: usize = 100_000;
 
 /// What the detectable change depends on besides the noise and the design.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,21 +69,30 @@ pub struct Detection {
 }
 
 impl Detection {
-    /// The smallest `|ln ratio|` detected with probability `power`, given the standard
-    /// error of the estimate.
-    fn detectable(&self, standard_error: f64) -> f64 {
-        let z_alpha = normal::quantile(1.0 - self.alpha / 2.0);
-        let z_power = normal::quantile(self.power);
-        ((z_alpha + z_power) * standard_error).max(self.threshold_log + z_power * standard_error)
+    /// The smallest `|ln ratio|` detected with probability `power` by the normal
+    /// formula, given the standard error of the estimate and the degrees of freedom.
+    fn by_formula(&self, standard_error: f64, dof: f64) -> f64 {
+        let miss = (1.0 - self.power) / 2.0;
+        let t_alpha = normal::student_t_quantile(1.0 - self.alpha / 2.0, dof);
+        let t_power = normal::student_t_quantile(1.0 - miss, dof);
+        ((t_alpha + t_power) * standard_error).max(self.threshold_log + t_power * standard_error)
     }
 
     /// The detectable `|ln ratio|` of `n` pairs with noise `noise_sd_log`, or `None` when
     /// `n` pairs cannot reach the significance level at all.
     pub fn paired(&self, noise_sd_log: f64, n: usize) -> Option<f64> {
-        if n == 0 || 2f64.powi(1 - n as i32) > self.alpha {
+        if n < 2 || 0.5f64.powi(n as i32) > self.alpha / 2.0 {
             return None;
         }
-        Some(self.detectable(noise_sd_log / (WILCOXON_EFFICIENCY * n as f64).sqrt()))
+        let standard_error = noise_sd_log / (WILCOXON_EFFICIENCY * n as f64).sqrt();
+        let mut detectable = self.by_formula(standard_error, (n - 1) as f64);
+        if 3.0 * 0.5f64.powi(n as i32) > self.alpha / 2.0 {
+            // Every sign must be right: (1 − q)ⁿ ≥ 1 − β/2 with q = Φ(−δ/s).
+            let miss = (1.0 - self.power) / 2.0;
+            let wrong_sign = 1.0 - (1.0 - miss).powf(1.0 / n as f64);
+            detectable = detectable.max(-normal::quantile(wrong_sign) * noise_sd_log);
+        }
+        Some(detectable)
     }
 
     /// The detectable `|ln ratio|` of two unpaired samples, or `None` when they cannot
@@ -83,50 +103,31 @@ impl Detection {
             return None;
         }
         let scale = (1.0 / n1 as f64 + 1.0 / n2 as f64) / WILCOXON_EFFICIENCY;
-        Some(self.detectable(noise_sd_log * scale.sqrt()))
+        Some(self.by_formula(noise_sd_log * scale.sqrt(), (n1 + n2 - 2) as f64))
     }
 
     /// The fewest pairs that detect a change of `effect_ratio` (for example 1.02) with
-    /// noise `noise_sd_log`, or `None` when no number does: the change is not beyond the
-    /// threshold.
+    /// noise `noise_sd_log`, or `None` when no number up to `MAX_PAIRS` does: the change
+    /// is not (or barely) beyond the threshold.
     pub fn pairs_needed(&self, noise_sd_log: f64, effect_ratio: f64) -> Option<usize> {
         let effect = effect_ratio.ln().abs();
-        if !(effect > self.threshold_log) || !noise_sd_log.is_finite() {
+        if effect.is_nan() || effect <= self.threshold_log || !noise_sd_log.is_finite() {
             return None;
         }
+        // The formulas with z instead of t quantiles never ask for more pairs, so the
+        // search starts there and walks up.
+        let miss = (1.0 - self.power) / 2.0;
         let z_alpha = normal::quantile(1.0 - self.alpha / 2.0);
-        let z_power = normal::quantile(self.power);
-        let variance_per_pair = noise_sd_log * noise_sd_log / WILCOXON_EFFICIENCY;
-        let for_significance = variance_per_pair * ((z_alpha + z_power) / effect).powi(2);
-        let for_threshold =
-            variance_per_pair * (z_power / (effect - self.threshold_log)).powi(2);
-        let for_exactness = 1.0 + (1.0 / self.alpha).log2();
-        let n = for_significance
-            .max(for_threshold)
-            .max(for_exactness)
-            .max(1.0)
-            .ceil();
-        Some(n as usize)
+        let z_power = normal::quantile(1.0 - miss);
+        let variance = noise_sd_log * noise_sd_log / WILCOXON_EFFICIENCY;
+        let lower = (variance * ((z_alpha + z_power) / effect).powi(2))
+            .max(variance * (z_power / (effect - self.threshold_log)).powi(2));
+        if lower > MAX_PAIRS as f64 {
+            return None;
+        }
+        ((lower.floor() as usize).max(2)..=MAX_PAIRS)
+            .find(|&n| self.paired(noise_sd_log, n).is_some_and(|d| d <= effect))
     }
-}
-
-/// The fewest pairs that detect a change of `effect_ratio` with probability `power` at
-/// two-sided level `alpha`, with noise `noise_sd_log` (from `paired_noise`), when any
-/// significant change counts (no threshold); `None` for an effect of 1. Under the
-/// Benjamini–Hochberg adjustment a lone change among `m` comparisons needs `p ≤ α/m`:
-/// pass `alpha / m` to plan for that.
-pub fn pairs_needed(
-    noise_sd_log: f64,
-    effect_ratio: f64,
-    alpha: f64,
-    power: f64,
-) -> Option<usize> {
-    let detection = Detection {
-        alpha,
-        power,
-        threshold_log: 0.0,
-    };
-    detection.pairs_needed(noise_sd_log, effect_ratio)
 }
 
 /// `C(n, k)` as a float (exact up to 2⁵³, then rounded).
@@ -139,45 +140,55 @@ fn choose(n: usize, k: usize) -> f64 {
 mod tests {
     use super::*;
 
+    const DEFAULT: Detection = Detection {
+        alpha: 0.005,
+        power: 0.95,
+        threshold_log: 0.009950330853168083, // ln 1.01
+    };
+
     #[test]
-    fn pairs_needed_follows_the_normal_formula() {
-        // ((z₀.₉₉₅ + z₀.₉₅) · 0.03 / ln 1.02)² / (3/π) = 42.5…, so 43 pairs.
-        assert_eq!(pairs_needed(0.03, 1.02, 0.01, 0.95), Some(43));
-        // Halving the noise quarters the pairs, down to the exact test's minimum of 8
-        // pairs at α = 0.01 (2^(1−8) = 0.0078).
-        assert_eq!(pairs_needed(0.015, 1.02, 0.01, 0.95), Some(11));
-        assert_eq!(pairs_needed(0.0, 1.02, 0.01, 0.95), Some(8));
+    fn pairs_needed_follows_the_formulas() {
+        // Significance decides at 3 % noise: ((t₀.₉₉₇₅ + t₀.₉₇₅) · 0.03 / ln 1.02)² / (3/π)
+        // with 58 degrees of freedom is 58.2.
+        assert_eq!(DEFAULT.pairs_needed(0.03, 1.02), Some(59));
+        assert_eq!(DEFAULT.pairs_needed(0.02, 1.02), Some(28));
+        // At 1 % noise the formula would be content with 10 pairs, but 10 pairs only
+        // reject when every sign is right, and (1 − Φ(−2))¹⁰ = 0.79.
+        assert_eq!(DEFAULT.pairs_needed(0.01, 1.02), Some(11));
+        // Without noise, the fewest pairs the exact test rejects with: 2^(1−9) ≤ 0.005.
+        assert_eq!(DEFAULT.pairs_needed(0.0, 1.02), Some(9));
         // A slowdown and the matching speed-up need the same number.
-        assert_eq!(pairs_needed(0.03, 1.0 / 1.02, 0.01, 0.95), Some(43));
-        assert_eq!(pairs_needed(0.03, 1.0, 0.01, 0.95), None);
+        assert_eq!(DEFAULT.pairs_needed(0.03, 1.0 / 1.02), Some(59));
+        assert_eq!(DEFAULT.pairs_needed(0.03, 1.0), None);
+        // Without the threshold (any significant change counts) the plan is the same
+        // here: significance decides.
+        let any_change = Detection {
+            threshold_log: 0.0,
+            ..DEFAULT
+        };
+        assert_eq!(any_change.pairs_needed(0.03, 1.02), Some(59));
     }
 
     #[test]
     fn the_threshold_is_part_of_the_plan() {
-        let detection = Detection {
-            alpha: 0.01,
-            power: 0.95,
-            threshold_log: 1.01f64.ln(),
-        };
-        // Far above the threshold, significance decides; close to it, the threshold.
-        assert_eq!(detection.pairs_needed(0.03, 1.02), Some(43));
-        assert!(detection.pairs_needed(0.03, 1.012).unwrap() > 200);
-        assert_eq!(detection.pairs_needed(0.03, 1.01), None);
+        // Close to the threshold, the estimate must clear it: far more pairs.
+        assert!(DEFAULT.pairs_needed(0.03, 1.012).unwrap() > 300);
+        assert_eq!(DEFAULT.pairs_needed(0.03, 1.01), None);
+        assert_eq!(DEFAULT.pairs_needed(0.03, 1.010_000_1), None);
+        assert_eq!(DEFAULT.pairs_needed(0.03, 1.005), None);
     }
 
     #[test]
     fn detectable_change_inverts_pairs_needed() {
-        let detection = Detection {
-            alpha: 0.01,
-            power: 0.95,
-            threshold_log: 1.01f64.ln(),
-        };
-        let n = detection.pairs_needed(0.03, 1.02).unwrap();
-        assert!(detection.paired(0.03, n).unwrap() <= 1.02f64.ln());
-        assert!(detection.paired(0.03, n - 1).unwrap() > 1.02f64.ln());
-        assert_eq!(detection.paired(0.03, 7), None);
-        assert_eq!(detection.unpaired(0.03, 3, 3), None);
-        assert!(detection.unpaired(0.03, 20, 20).is_some());
+        for noise in [0.005, 0.01, 0.02, 0.03, 0.08] {
+            let n = DEFAULT.pairs_needed(noise, 1.03).unwrap();
+            assert!(DEFAULT.paired(noise, n).unwrap() <= 1.03f64.ln());
+            let fewer = DEFAULT.paired(noise, n - 1);
+            assert!(fewer.is_none_or(|d| d > 1.03f64.ln()), "noise {noise}");
+        }
+        assert_eq!(DEFAULT.paired(0.03, 8), None);
+        assert_eq!(DEFAULT.unpaired(0.03, 3, 3), None);
+        assert!(DEFAULT.unpaired(0.03, 20, 20).is_some());
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! Values are compared with a tolerance of `TIE_TOLERANCE`, because the inputs are
 //! logarithms and log-ratios, where two equal ratios can differ in the last bit.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 /// Two values closer than this are tied. The inputs are natural logarithms of times and
 /// sizes, or differences of them, so this is a relative difference of about 1e-12.
 pub const TIE_TOLERANCE: f64 = 1e-12;
@@ -33,7 +37,10 @@ impl Ranking {
 
     /// Each rank doubled, as an integer: the weights of the exact null distributions.
     pub fn doubled(&self) -> Vec<usize> {
-        self.ranks.iter().map(|r| (2.0 * r).round() as usize).collect()
+        self.ranks
+            .iter()
+            .map(|r| (2.0 * r).round() as usize)
+            .collect()
     }
 }
 
@@ -84,6 +91,22 @@ pub fn sign_flip_distribution(weights: &[usize]) -> Vec<f64> {
         }
     }
     probability
+}
+
+/// `sign_flip_distribution` of the untied ranks `1..=n`: the null distribution of the
+/// signed-rank statistic without ties or zeros. It is kept per `n` for the life of the
+/// thread, because a suite (and a simulation) tests many series with the same number
+/// of pairs, and building it costs `n³/2` steps.
+pub fn untied_signed_rank_distribution(n: usize) -> Rc<Vec<f64>> {
+    thread_local! {
+        static CACHE: RefCell<HashMap<usize, Rc<Vec<f64>>>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        Rc::clone(cache.borrow_mut().entry(n).or_insert_with(|| {
+            let weights: Vec<usize> = (1..=n).collect();
+            Rc::new(sign_flip_distribution(&weights))
+        }))
+    })
 }
 
 /// The distribution of the sum of `k` weights drawn without replacement from `weights`,

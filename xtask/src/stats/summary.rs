@@ -66,7 +66,7 @@ pub fn median_interval(values: &[f64], confidence: f64) -> Interval {
     let mut below = pmf[0];
     for (c, probability) in pmf.iter().enumerate() {
         cumulative += probability;
-        if cumulative <= tail * (1.0 + 1e-12) && c + 1 <= n.div_ceil(2) {
+        if cumulative <= tail * (1.0 + 1e-12) && c < n.div_ceil(2) {
             k = c + 1;
             below = cumulative;
         } else {

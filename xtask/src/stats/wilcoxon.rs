@@ -59,8 +59,13 @@ pub fn signed_rank_exact(differences: &[f64]) -> SignedRank {
         .filter(|(_, d)| **d > rank::TIE_TOLERANCE)
         .map(|(&w, _)| w)
         .sum();
-    let distribution = rank::sign_flip_distribution(&weights);
-    let (lower, upper) = rank::tails(&distribution, observed);
+    let (lower, upper) = if zeros == 0 && ranking.ties.is_empty() {
+        // Untied ranks: the shared table of 1..=n, at half the observed doubled sum.
+        let distribution = rank::untied_signed_rank_distribution(weights.len());
+        rank::tails(&distribution, observed / 2)
+    } else {
+        rank::tails(&rank::sign_flip_distribution(&weights), observed)
+    };
     SignedRank {
         n: differences.len(),
         zeros,
@@ -80,11 +85,7 @@ pub fn signed_rank_normal(differences: &[f64]) -> SignedRank {
     let z0 = zeros as f64;
     let mean = n * (n + 1.0) / 4.0 - z0 * (z0 + 1.0) / 4.0;
     // Ties among the zeros are accounted for by the zero term, not the tie term.
-    let zero_ties = if zeros > 1 {
-        z0 * z0 * z0 - z0
-    } else {
-        0.0
-    };
+    let zero_ties = if zeros > 1 { z0 * z0 * z0 - z0 } else { 0.0 };
     let variance = (n * (n + 1.0) * (2.0 * n + 1.0)
         - z0 * (z0 + 1.0) * (2.0 * z0 + 1.0)
         - (ranking.tie_term() - zero_ties) / 2.0)
@@ -150,8 +151,7 @@ pub fn hodges_lehmann(values: &[f64], confidence: f64) -> Interval {
     walsh.sort_by(f64::total_cmp);
     let tail = (1.0 - confidence) / 2.0;
     let (k, coverage) = if n <= EXACT_MAX {
-        let weights: Vec<usize> = (1..=n).collect();
-        let distribution = rank::sign_flip_distribution(&weights);
+        let distribution = rank::untied_signed_rank_distribution(n);
         match rank::lower_critical(&distribution, tail) {
             Some(c) => {
                 let below: f64 = distribution[..=c].iter().sum();

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import scipy
+import scipy.special
 import scipy.stats as st
 
 print(f"scipy {scipy.__version__}, numpy {np.__version__}")
@@ -29,6 +30,19 @@ def formula_pair(n1, n2):
     y = [12.01 + 0.03 * math.cos(1.9 * i) for i in range(1, n2 + 1)]
     return x, y
 
+
+# --- Normal and Student t -----------------------------------------------------------
+print("\n# normal")
+for x in [-8.0, -5.0, -3.0, -2.5, -1.96, -1.0, -0.3, 0.0, 0.5, 1.0, 1.6448536269514722,
+          2.0, 2.5, 2.575829303548901, 3.0, 4.0, 6.0, 10.0]:
+    print(f"({x!r}, {scipy.special.erfc(x)!r}, {st.norm.cdf(x)!r}),")
+for p in [1e-12, 1e-6, 0.0005, 0.005, 0.025, 0.05, 0.2, 0.5, 0.8, 0.95, 0.975, 0.995,
+          0.9995, 1 - 1e-9]:
+    print(f"({p!r}, {st.norm.ppf(p)!r}),")
+print("\n# student t")
+for p, dof in [(0.975, 8), (0.975, 20), (0.975, 100), (0.9975, 8), (0.9975, 12),
+               (0.9975, 50)]:
+    print(f"({p!r}, {dof}.0, {st.t.ppf(p, dof)!r}),")
 
 # --- Wilcoxon signed-rank ------------------------------------------------------------
 NO_TIES = [0.013, -0.004, 0.021, 0.008, -0.011, 0.017, 0.026, 0.002, -0.007, 0.015]
