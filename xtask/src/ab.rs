@@ -74,6 +74,7 @@ impl Ab {
             timeout: self.args.timeout.map(Duration::from_secs_f64),
             quick: self.args.quick,
             launcher: Some(run::build_launcher(root)?),
+            instructions: run::instruction_counter(self.args.instructions)?,
         };
         let compare_settings = compare::Settings {
             threshold: self.threshold / 100.0,

@@ -92,6 +92,7 @@ impl Calibrate {
             timeout: self.args.timeout.map(Duration::from_secs_f64),
             quick: self.args.quick,
             launcher: Some(run::build_launcher(root)?),
+            instructions: run::instruction_counter(self.args.instructions)?,
         };
         let order = plan::interleave(jobs.len(), rounds, settings.seed);
         let outcomes = run::run_jobs(&jobs, &order, 0, &settings);

@@ -88,6 +88,8 @@ pub struct Workload {
     /// the same language, toolchain and parameters that runs in under a tenth of its time
     /// per operation is flagged as implausible, even above the absolute floor.
     pub honest_variant: Option<&'static str>,
+    /// CPU-bound: `--instructions` counts its instructions per operation beside time.
+    pub counts_instructions: bool,
     /// The checksum every correct implementation prints, from the effective parameters.
     pub expected_checksum: fn(&BTreeMap<String, u64>) -> Option<String>,
 }
@@ -126,6 +128,7 @@ pub static WORKLOADS: &[Workload] = &[
         full_timeout: Duration::from_secs(30),
         floor_ns_per_op: None,
         honest_variant: None,
+        counts_instructions: false,
         expected_checksum: |_| Some("0".to_string()),
     },
     Workload {
@@ -139,6 +142,7 @@ pub static WORKLOADS: &[Workload] = &[
         full_timeout: Duration::from_secs(120),
         floor_ns_per_op: Some(0.005),
         honest_variant: None,
+        counts_instructions: false,
         expected_checksum: triangular,
     },
     Workload {
@@ -158,6 +162,7 @@ pub static WORKLOADS: &[Workload] = &[
         // 8 bytes per operation: 0.005 ns/op would be 1.6 TB/s, beyond any memory.
         floor_ns_per_op: Some(0.005),
         honest_variant: None,
+        counts_instructions: true,
         expected_checksum: triangular,
     },
     Workload {
@@ -172,6 +177,7 @@ pub static WORKLOADS: &[Workload] = &[
         // Creating and finishing a task costs at least a few atomic operations.
         floor_ns_per_op: Some(5.0),
         honest_variant: None,
+        counts_instructions: false,
         expected_checksum: triangular,
     },
     Workload {
@@ -189,6 +195,7 @@ pub static WORKLOADS: &[Workload] = &[
         // allocator shim, at 1.4 to 2 ns per iteration here.)
         floor_ns_per_op: Some(2.5),
         honest_variant: Some("box"),
+        counts_instructions: true,
         expected_checksum: |params| Some(params.get("size")?.to_string()),
     },
     Workload {
@@ -214,6 +221,7 @@ pub static WORKLOADS: &[Workload] = &[
         full_timeout: Duration::from_secs(400),
         floor_ns_per_op: Some(5.0),
         honest_variant: None,
+        counts_instructions: false,
         expected_checksum: |params| Some((2 * params.get("size")?).to_string()),
     },
     Workload {
@@ -233,6 +241,7 @@ pub static WORKLOADS: &[Workload] = &[
         full_timeout: Duration::from_secs(300),
         floor_ns_per_op: Some(5.0),
         honest_variant: None,
+        counts_instructions: false,
         expected_checksum: triangular,
     },
     Workload {
@@ -246,6 +255,7 @@ pub static WORKLOADS: &[Workload] = &[
         full_timeout: Duration::from_secs(300),
         floor_ns_per_op: Some(5.0),
         honest_variant: None,
+        counts_instructions: false,
         expected_checksum: triangular,
     },
     Workload {
@@ -263,6 +273,7 @@ pub static WORKLOADS: &[Workload] = &[
         // A loopback round trip is at least two system calls on each side.
         floor_ns_per_op: Some(100.0),
         honest_variant: None,
+        counts_instructions: false,
         expected_checksum: echo_checksum,
     },
 ];

@@ -191,6 +191,10 @@ pub struct RunArgs {
     /// The history directory [default: $VERSUS_HISTORY, else history/].
     #[arg(long)]
     pub history: Option<PathBuf>,
+    /// Also count instructions per operation of the CPU-bound workloads (sum, alloc) in
+    /// the first rounds, with perf where the machine exposes counters, else Valgrind.
+    #[arg(long)]
+    pub instructions: bool,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ mod doctor;
 mod export;
 mod histogram;
 mod history;
+mod instructions;
 mod list;
 mod machine;
 mod plan;

@@ -21,7 +21,7 @@ use crate::plan::{self, Built, Selection, Series};
 use crate::process::Cmd;
 use crate::record::{Protocol, ResultRecord, RunRecord, Status, ToolchainRecord, RUN_SCHEMA};
 use crate::trial::{self, Outcome};
-use crate::{history, machine, source, toolchains};
+use crate::{history, instructions, machine, source, toolchains};
 
 /// Default number of interleaved rounds.
 pub const DEFAULT_ROUNDS: u32 = 3;
@@ -64,6 +64,7 @@ pub fn run_and_record(root: &Path, args: &RunArgs) -> Result<(PathBuf, RunRecord
         timeout: args.timeout.map(Duration::from_secs_f64),
         quick: args.quick,
         launcher: Some(build_launcher(root)?),
+        instructions: instruction_counter(args.instructions)?,
     };
     let results = measure(&series, &binaries, &settings);
     let machine = machine::detect();
@@ -235,6 +236,30 @@ pub struct Settings {
     /// `versus-launch`, through which trials are started so that their max RSS is their
     /// own; `None` starts them directly (tests of the runner's logic only).
     pub launcher: Option<PathBuf>,
+    /// Count instructions for the CPU-bound workloads with this counter, in the first
+    /// `COUNTED_ROUNDS` rounds.
+    pub instructions: Option<instructions::Counter>,
+}
+
+/// Rounds whose CPU-bound trials are also counted. Counting runs the workload two or
+/// three more times under the counter (under Valgrind several times slower than
+/// natively), and counts barely vary from process to process, so a few per side do.
+pub const COUNTED_ROUNDS: u32 = 5;
+
+/// The counter `--instructions` asks for, or an error saying what to install.
+pub fn instruction_counter(wanted: bool) -> Result<Option<instructions::Counter>> {
+    if !wanted {
+        return Ok(None);
+    }
+    let counter = instructions::Counter::detect().context(
+        "--instructions needs perf with hardware counters or Valgrind, and this machine has \
+         neither: apt-get install valgrind",
+    )?;
+    eprintln!(
+        "counting instructions of the CPU-bound workloads with {}",
+        counter.tool()
+    );
+    Ok(Some(counter))
 }
 
 impl Settings {
@@ -329,12 +354,13 @@ pub fn run_jobs(
                 job.label()
             ));
             let trial_started = Instant::now();
-            let outcome = run_trial(job, first_round + round as u32, settings);
+            let mut outcome = run_trial(job, first_round + round as u32, settings);
             // The runner's own share: everything but the workload process's own life
             // (launcher start, pipes, wait, parsing, bookkeeping).
             let elapsed = trial_started.elapsed().as_nanos() as u64;
             overheads.push(elapsed.saturating_sub(outcome.trial.wall_ns));
             progress.finish(&describe(job, &outcome));
+            count_instructions(job, &mut outcome, settings);
             outcomes[index].push(outcome);
         }
     }
@@ -355,24 +381,58 @@ pub fn assemble(jobs: &[Job], outcomes: Vec<Vec<Outcome>>) -> Vec<ResultRecord> 
     results
 }
 
+/// Counts the instructions of a trial that just ran, when it is one to count. A count
+/// that fails is a warning: the trial's time stands.
+fn count_instructions(job: &Job, outcome: &mut Outcome, settings: &Settings) {
+    let Some(counter) = &settings.instructions else {
+        return;
+    };
+    if !job.series.workload.counts_instructions
+        || outcome.status != Status::Ok
+        || outcome.trial.round >= COUNTED_ROUNDS
+    {
+        return;
+    }
+    let timeout = settings
+        .timeout
+        .unwrap_or_else(|| job.series.workload.timeout(settings.quick));
+    match instructions::count_per_sample(counter, &job.binary, &workload_args(job), timeout) {
+        Ok(count) => outcome.trial.instructions = Some(count),
+        Err(error) => eprintln!(
+            "warning: {}: instructions not counted: {error:#}",
+            job.label()
+        ),
+    }
+}
+
+/// The command line of a job after its binary, but for `--samples` and `--warmup`.
+fn workload_args(job: &Job) -> Vec<String> {
+    let series = &job.series;
+    let mut args = vec![
+        series.workload.name.to_string(),
+        "--variant".to_string(),
+        series.variant.to_string(),
+    ];
+    for (key, value) in &series.params {
+        match key.as_str() {
+            "size" => args.extend(["--size".to_string(), value.to_string()]),
+            _ => args.extend(["--param".to_string(), format!("{key}={value}")]),
+        }
+    }
+    args.extend(job.extra_args.iter().cloned());
+    args
+}
+
 fn run_trial(job: &Job, round: u32, settings: &Settings) -> Outcome {
     let series = &job.series;
     let sampling = plan::sampling(series, settings.quick, settings.samples, settings.warmup);
     let timeout = settings
         .timeout
         .unwrap_or_else(|| series.workload.timeout(settings.quick));
-    let mut cmd = Cmd::new(&job.binary)
-        .arg(series.workload.name)
-        .args(["--variant", series.variant])
+    let cmd = Cmd::new(&job.binary)
+        .args(workload_args(job))
         .args(["--samples".to_string(), sampling.samples.to_string()])
         .args(["--warmup".to_string(), sampling.warmup.to_string()]);
-    for (key, value) in &series.params {
-        cmd = match key.as_str() {
-            "size" => cmd.args(["--size".to_string(), value.to_string()]),
-            _ => cmd.args(["--param".to_string(), format!("{key}={value}")]),
-        };
-    }
-    cmd = cmd.args(job.extra_args.iter());
     match cmd.run_trial(timeout, settings.launcher.as_deref()) {
         Ok(process) => trial::interpret(series, round, sampling.samples, &process),
         Err(error) => {
@@ -701,6 +761,7 @@ mod tests {
             timeout: Some(Duration::from_millis(500)),
             quick: true,
             launcher: None,
+            instructions: None,
         };
         let results = measure(&plan, &binaries, &settings);
         let by_variant = |variant: &str| results.iter().find(|r| r.variant == variant).unwrap();

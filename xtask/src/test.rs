@@ -274,6 +274,7 @@ fn workloads(root: &Path) -> Result<Verdict> {
         timeout: None,
         quick: true,
         launcher: Some(run::build_launcher(root)?),
+        instructions: None,
     };
     let results = run::measure(&series, &binaries, &settings);
     let bad: Vec<String> = results

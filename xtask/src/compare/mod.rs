@@ -287,6 +287,7 @@ pub fn compare(base: &[RunRecord], head: &[RunRecord], settings: &Settings) -> C
         .map(|item| verdict::decide(item, settings))
         .collect();
     entries.sort_by(|a, b| a.series.cmp(&b.series).then(a.metric.cmp(&b.metric)));
+    mark_disagreements(&mut entries);
 
     let mut summary = Summary::default();
     for entry in &entries {
@@ -305,6 +306,40 @@ pub fn compare(base: &[RunRecord], head: &[RunRecord], settings: &Settings) -> C
         settings: *settings,
         summary,
         entries,
+    }
+}
+
+/// Marks a series whose time and instruction count tell different stories (one moved
+/// and the other did not, or they moved apart): the time change is then more likely the
+/// machine's than the code's, or the code's change is in memory rather than work.
+fn mark_disagreements(entries: &mut [Entry]) {
+    let ratio = |entry: &Entry| entry.ratio.map(|r| (r.estimate, (r.ci_low, r.ci_high)));
+    let mut marked = Vec::new();
+    for (index, time) in entries.iter().enumerate() {
+        if time.metric != Metric::TimePerOp {
+            continue;
+        }
+        let Some(instructions) = entries
+            .iter()
+            .position(|e| e.series == time.series && e.metric == Metric::Instructions)
+        else {
+            continue;
+        };
+        if let (Some((tr, tci)), Some((ir, ici))) = (ratio(time), ratio(&entries[instructions])) {
+            if crate::instructions::disagree(tr, tci, ir, ici) {
+                marked.push(index);
+                marked.push(instructions);
+            }
+        }
+    }
+    for index in marked {
+        let entry = &mut entries[index];
+        entry.flags.push("time-instructions-disagree".to_string());
+        entry.notes.push(
+            "wall time and instruction count disagree for this series: read the time change \
+             against the machine's noise"
+                .to_string(),
+        );
     }
 }
 

@@ -75,20 +75,26 @@ pub enum Metric {
     LatencyP50,
     /// The 99th percentile of the per-operation latency histogram of a trial, in ns.
     LatencyP99,
+    /// Instructions retired per operation, counted by perf or Valgrind (CPU-bound
+    /// workloads, when the run counted them): unlike time, it does not move with a
+    /// neighbour's load.
+    Instructions,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 4] = [
+    pub const ALL: [Metric; 5] = [
         Metric::TimePerOp,
         Metric::MaxRss,
         Metric::LatencyP50,
         Metric::LatencyP99,
+        Metric::Instructions,
     ];
 
     pub fn unit(self) -> &'static str {
         match self {
             Metric::MaxRss => "bytes",
             Metric::TimePerOp | Metric::LatencyP50 | Metric::LatencyP99 => "ns",
+            Metric::Instructions => "instructions",
         }
     }
 
@@ -99,6 +105,7 @@ impl Metric {
             Metric::MaxRss => "max RSS",
             Metric::LatencyP50 => "latency p50",
             Metric::LatencyP99 => "latency p99",
+            Metric::Instructions => "instructions/op",
         }
     }
 
@@ -114,6 +121,11 @@ impl Metric {
                 Ok(Some(stats::median(&samples) / result.ops as f64))
             }
             Metric::MaxRss => Ok((trial.max_rss_bytes > 0).then_some(trial.max_rss_bytes as f64)),
+            Metric::Instructions => Ok(trial
+                .instructions
+                .as_ref()
+                .filter(|count| count.per_sample > 0.0 && result.ops > 0)
+                .map(|count| count.per_sample / result.ops as f64)),
             Metric::LatencyP50 | Metric::LatencyP99 => {
                 let Some(encoded) = &trial.histogram else {
                     return Ok(None);
