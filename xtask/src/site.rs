@@ -50,6 +50,28 @@ struct ResultRow {
     reason: String,
 }
 
+/// The harness's measured power on a machine, from the latest calibrated record.
+#[derive(Serialize)]
+struct CalibrationView {
+    run: String,
+    machine: String,
+    experiments: u32,
+    pairs: u32,
+    threshold: String,
+    false_alarms: String,
+    injected: Vec<String>,
+    rows: Vec<CalibrationRow>,
+}
+
+#[derive(Serialize)]
+struct CalibrationRow {
+    series: String,
+    noise: String,
+    seconds: String,
+    false_alarm_rate: String,
+    detection: Vec<String>,
+}
+
 #[derive(Serialize)]
 struct Unreadable {
     path: String,
@@ -90,8 +112,66 @@ fn render_index(root: &Path, history_dir: &Path, history: &History) -> Result<St
         })
         .collect();
     context.insert("unreadable", &unreadable);
+    let calibration = history.records.iter().rev().find_map(calibration_view);
+    context.insert("calibration", &calibration);
     tera.render("index.html", &context)
         .context("rendering the site's index page")
+}
+
+fn calibration_view(record: &RunRecord) -> Option<CalibrationView> {
+    let calibration = record.calibration.as_ref()?;
+    let percent = |fraction: f64| format!("{:.0} %", fraction * 100.0);
+    let mut injected: Vec<String> = calibration
+        .series
+        .iter()
+        .flat_map(|s| s.detection.keys().cloned())
+        .collect();
+    injected.sort_by(|a, b| {
+        a.parse::<f64>()
+            .unwrap_or(0.0)
+            .total_cmp(&b.parse::<f64>().unwrap_or(0.0))
+    });
+    injected.dedup();
+    let rows = calibration
+        .series
+        .iter()
+        .map(|s| {
+            let params: Vec<String> = s.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            CalibrationRow {
+                series: format!(
+                    "{}/{} {} {}",
+                    s.workload,
+                    s.variant,
+                    s.toolchain,
+                    params.join(" ")
+                ),
+                noise: s
+                    .paired_noise
+                    .map_or("–".to_string(), |n| format!("{:.2} %", n * 100.0)),
+                seconds: format!("{:.1}", s.seconds_per_experiment),
+                false_alarm_rate: percent(s.false_alarm_rate),
+                detection: injected
+                    .iter()
+                    .map(|p| s.detection.get(p).map_or("–".to_string(), |d| percent(*d)))
+                    .collect(),
+            }
+        })
+        .collect();
+    Some(CalibrationView {
+        run: record.id.clone(),
+        machine: row(record).machine,
+        experiments: calibration.experiments,
+        pairs: calibration.pairs_per_experiment,
+        threshold: format!("{} %", calibration.threshold * 100.0),
+        false_alarms: format!(
+            "{} of {} ({:.2} %)",
+            calibration.false_alarms,
+            calibration.aa_comparisons,
+            100.0 * calibration.false_alarms as f64 / calibration.aa_comparisons.max(1) as f64
+        ),
+        injected: injected.iter().map(|p| format!("+{p} %")).collect(),
+        rows,
+    })
 }
 
 fn row(record: &RunRecord) -> RunRow {
@@ -162,5 +242,70 @@ fn row(record: &RunRecord) -> RunRow {
             .filter(|r| r.status != Status::Ok)
             .count(),
         results,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::record::{Calibration, SeriesCalibration};
+
+    fn root() -> &'static Path {
+        Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+    }
+
+    #[test]
+    fn the_index_shows_runs_results_calibration_and_unreadable_files() {
+        let golden = root().join("xtask/tests/golden/run-record.json");
+        let mut record = history::read(&golden).unwrap();
+        record.calibration = Some(Calibration {
+            experiments: 20,
+            pairs_per_experiment: 30,
+            threshold: 0.01,
+            false_alarms: 1,
+            aa_comparisons: 240,
+            series: vec![SeriesCalibration {
+                workload: "sum".into(),
+                variant: "iter".into(),
+                lang: "rust".into(),
+                toolchain: "rust-1.95.0".into(),
+                params: BTreeMap::from([("size".to_string(), 1_000_000)]),
+                paired_noise: Some(0.0123),
+                seconds_per_experiment: 2.5,
+                false_alarm_rate: 0.05,
+                detection: BTreeMap::from([("2".to_string(), 0.95), ("5".to_string(), 1.0)]),
+            }],
+        });
+        let history = History {
+            records: vec![record],
+            unreadable: vec![history::Unreadable {
+                path: PathBuf::from("history/broken.json"),
+                reason: "not JSON".into(),
+            }],
+        };
+        let html = render_index(root(), Path::new("history"), &history).unwrap();
+        for needle in [
+            "Latest run",
+            "<td>sum</td><td>iter</td>",
+            "implausible",
+            "AMD EPYC 7763 64-Core Processor",
+            "How much this machine can tell",
+            "1 of 240 (0.42 %)",
+            "<th class=\"num\">detects +2 %</th>",
+            "<td class=\"num\">1.23 %</td>",
+            "<td class=\"num\">95 %</td>",
+            "broken.json</code>: not JSON",
+        ] {
+            assert!(html.contains(needle), "the page lacks {needle:?}:\n{html}");
+        }
+    }
+
+    #[test]
+    fn an_empty_history_says_how_to_make_a_run() {
+        let html = render_index(root(), Path::new("history"), &History::default()).unwrap();
+        assert!(html.contains("No runs yet"));
+        assert!(html.contains("cargo xtask bench --quick"));
     }
 }
