@@ -81,10 +81,10 @@ impl Ab {
             ..compare::Settings::default()
         };
 
-        let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); jobs.len()];
+        let mut outcomes: Vec<Vec<Outcome>> = Vec::new();
         let pilot = self.args.rounds.unwrap_or(self.pilot).max(2);
         let mut order = abba_rounds(&vec![pilot; series.len()], 0, settings.seed);
-        merge(&mut outcomes, run::run_jobs(&jobs, &order, 0, &settings));
+        run::run_jobs(&jobs, &order, 0, &settings, &mut outcomes);
         let targets = if self.args.rounds.is_some() {
             vec![pilot; series.len()]
         } else {
@@ -96,44 +96,60 @@ impl Ab {
         };
         let more = abba_rounds(&targets, pilot, settings.seed ^ 0x5eed);
         if more.iter().any(|round| !round.is_empty()) {
-            merge(&mut outcomes, run::run_jobs(&jobs, &more, pilot, &settings));
+            run::run_jobs(&jobs, &more, pilot, &settings, &mut outcomes);
         }
         order.extend(more);
 
-        let results = run::assemble(&jobs, outcomes);
-        let (base_results, head_results): (Vec<_>, Vec<_>) = results
-            .into_iter()
-            .enumerate()
-            .partition(|(index, _)| index % 2 == 0);
+        // Each side is assembled on its own, so that the elision check compares a
+        // variant with its own side's honest variant.
+        let (mut base_side, mut head_side) = (Vec::new(), Vec::new());
+        for (index, (job, outcomes)) in jobs.iter().zip(outcomes).enumerate() {
+            let side = if index % 2 == 0 {
+                &mut base_side
+            } else {
+                &mut head_side
+            };
+            side.push((job.clone(), outcomes));
+        }
+        let assemble = |side: Vec<(Job, Vec<Outcome>)>| {
+            let (jobs, outcomes): (Vec<Job>, Vec<Vec<Outcome>>) = side.into_iter().unzip();
+            run::assemble(&jobs, outcomes)
+        };
+        let (base_results, head_results) = (assemble(base_side), assemble(head_side));
         let session = format!("ab-{}-{}", started.unix_timestamp(), &base_commit[..12]);
         let protocol = Protocol {
             rounds: order.len() as u32,
-            warmup: 0,
-            samples_per_trial: 0,
-            seed: settings.seed,
             order: "interleaved-abba".to_string(),
-            quick: settings.quick,
             session: Some(session.clone()),
-            timeout_s: settings.timeout.map(|t| t.as_secs_f64()),
+            ..settings.protocol(&series)
         };
         let machine = machine::detect();
         let history_dir = history::resolve(root, self.args.history.clone());
         let mut records = Vec::new();
-        for (dir, results, toolchains) in [
+        for (side, (dir, results, toolchains)) in [
             (&base_dir, base_results, &sides[0]),
             (&head_dir, head_results, &sides[1]),
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut source = source::detect(dir);
+            if side == 0 {
+                // The environment's ref and pull request describe the head.
+                source.git_ref = None;
+                source.pr = None;
+            }
             let record = RunRecord {
                 schema: RUN_SCHEMA.to_string(),
                 id: String::new(),
                 started_at: run::rfc3339(started),
                 finished_at: run::rfc3339(time::OffsetDateTime::now_utc()),
-                source: source::detect(dir),
+                source,
                 ci: source::ci_from_env(|key| std::env::var(key).ok()),
                 machine: machine.clone(),
                 protocol: protocol.clone(),
                 toolchains: toolchains.iter().map(|t| t.record.clone()).collect(),
-                results: results.into_iter().map(|(_, result)| result).collect(),
+                results,
                 calibration: None,
             };
             let path = run::write_record(&history_dir, record, started)?;
@@ -238,8 +254,22 @@ pub fn build_sides(
     wanted: &[String],
 ) -> Result<Vec<Vec<SideToolchain>>> {
     let pins = toolchains::load_pins(root)?;
+    let discoveries = toolchains::discover(root, &pins)?;
+    for id in wanted {
+        match discoveries.iter().find(|d| &d.pin.id == id) {
+            None => bail!(
+                "--toolchains names {id:?}, which toolchains.toml does not pin; \
+                 `cargo xtask doctor` lists the pins"
+            ),
+            Some(discovery) if discovery.usable().is_none() => bail!(
+                "toolchain {id} is not installed here (or is below the workloads' minimum); \
+                 `cargo xtask doctor` says how to install it"
+            ),
+            Some(_) => {}
+        }
+    }
     let mut chosen = Vec::new();
-    for discovery in toolchains::discover(root, &pins)? {
+    for discovery in discoveries {
         let Some(found) = discovery.usable() else {
             continue;
         };
@@ -318,12 +348,6 @@ pub fn abba_rounds(targets: &[u32], from: u32, seed: u64) -> Vec<Vec<usize>> {
         .collect()
 }
 
-fn merge(into: &mut [Vec<Outcome>], more: Vec<Vec<Outcome>>) {
-    for (outcomes, more) in into.iter_mut().zip(more) {
-        outcomes.extend(more);
-    }
-}
-
 /// The plan of one series after the pilot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairPlan {
@@ -361,8 +385,7 @@ fn plan_pairs(
     settings: &compare::Settings,
     ab: &Ab,
 ) -> Vec<PairPlan> {
-    // Each series is compared on time and on max RSS at least.
-    let comparisons = series.len() * 2;
+    let comparisons = comparisons(series, ab.args.instructions);
     series
         .iter()
         .enumerate()
@@ -397,17 +420,31 @@ fn plan_pairs(
         .collect()
 }
 
+/// How many comparisons a suite of `series` makes, for planning: every series is
+/// compared on time and max RSS; the workloads with latency histograms also on p50 and
+/// p99, the counted ones also on instructions. Benjamini-Hochberg runs over all of them.
+pub fn comparisons(series: &[Series], instructions: bool) -> usize {
+    series
+        .iter()
+        .map(|item| {
+            let latency = if matches!(item.workload.name, "actors" | "echo") {
+                2
+            } else {
+                0
+            };
+            let counted = usize::from(instructions && item.workload.counts_instructions);
+            2 + latency + counted
+        })
+        .sum()
+}
+
 /// `ln(head/base)` of the median time per operation of trials in the same round.
 fn paired_log_ratios(base: &[Outcome], head: &[Outcome]) -> Vec<f64> {
     let by_round = |outcomes: &[Outcome]| -> BTreeMap<u32, f64> {
         outcomes
             .iter()
-            .filter(|o| o.status == Status::Ok && !o.trial.samples.is_empty())
-            .map(|o| {
-                let mut samples = o.trial.samples.clone();
-                samples.sort_unstable();
-                (o.trial.round, samples[samples.len() / 2] as f64)
-            })
+            .filter(|o| o.status == Status::Ok)
+            .filter_map(|o| Some((o.trial.round, crate::trial::trial_median(&o.trial)?)))
             .collect()
     };
     let (base, head) = (by_round(base), by_round(head));

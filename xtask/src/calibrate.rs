@@ -72,7 +72,7 @@ impl Calibrate {
         // is 3 %, among all the comparisons (time and max RSS per series) of the suite.
         let pairs = self.pairs.unwrap_or_else(|| {
             compare_settings
-                .pairs_needed(0.03, 1.02, series.len() * 2)
+                .pairs_needed(0.03, 1.02, ab::comparisons(&series, settings_counts(&self)))
                 .map_or(20, |n| n as u32)
         });
         let rounds = self.experiments * pairs;
@@ -95,7 +95,8 @@ impl Calibrate {
             instructions: run::instruction_counter(self.args.instructions)?,
         };
         let order = plan::interleave(jobs.len(), rounds, settings.seed);
-        let outcomes = run::run_jobs(&jobs, &order, 0, &settings);
+        let mut outcomes = Vec::new();
+        run::run_jobs(&jobs, &order, 0, &settings, &mut outcomes);
         let results = run::assemble(&jobs, outcomes);
 
         let template = RunRecord {
@@ -106,15 +107,11 @@ impl Calibrate {
             source: source::detect(root),
             ci: source::ci_from_env(|key| std::env::var(key).ok()),
             machine: machine::detect(),
+            // No session: a calibration record is not one side of an A/B session, and
+            // must not pair with another record by round.
             protocol: Protocol {
-                rounds,
-                warmup: 0,
-                samples_per_trial: 0,
-                seed: settings.seed,
-                order: "interleaved".to_string(),
-                quick: settings.quick,
-                session: Some("calibration".to_string()),
-                timeout_s: settings.timeout.map(|t| t.as_secs_f64()),
+                session: None,
+                ..settings.protocol(&series)
             },
             toolchains: side.iter().map(|t| t.record.clone()).collect(),
             results: Vec::new(),
@@ -148,7 +145,14 @@ pub struct Arm {
     pub inject: Option<f64>,
 }
 
+fn settings_counts(calibrate: &Calibrate) -> bool {
+    calibrate.args.instructions
+}
+
 fn arms(inject: &[f64]) -> Vec<Arm> {
+    let mut inject = inject.to_vec();
+    inject.sort_by(f64::total_cmp);
+    inject.dedup();
     let mut arms = vec![
         Arm {
             name: "A".into(),
@@ -159,9 +163,9 @@ fn arms(inject: &[f64]) -> Vec<Arm> {
             inject: None,
         },
     ];
-    arms.extend(inject.iter().map(|p| Arm {
+    arms.extend(inject.into_iter().map(|p| Arm {
         name: format!("+{p}%"),
-        inject: Some(*p),
+        inject: Some(p),
     }));
     arms
 }
@@ -207,7 +211,8 @@ pub fn evaluate(
     let mut detections: Vec<BTreeMap<String, u32>> = vec![BTreeMap::new(); series.len()];
     let (mut total_alarms, mut total_aa) = (0, 0);
     for experiment in 0..experiments {
-        let session = format!("calibration-{experiment}");
+        // The session is what makes compare pair base and head trials by round.
+        let session = format!("calibration-{}-{experiment}", template.started_at);
         let base_record = record(block(&base, experiment), session.clone());
         for (arm_index, arm) in arms.iter().enumerate().skip(1) {
             let head_record = record(block(&arm_results(arm_index), experiment), session.clone());
@@ -224,7 +229,9 @@ pub fn evaluate(
                 match arm.inject {
                     None => {
                         let mut flagged = false;
-                        for entry in entries {
+                        // Incomparable entries (a failed trial) could not have raised an
+                        // alarm, so they are not counted as comparisons.
+                        for entry in entries.filter(|e| e.verdict != Verdict::Incomparable) {
                             total_aa += 1;
                             if matches!(entry.verdict, Verdict::Slower | Verdict::Faster) {
                                 total_alarms += 1;
@@ -290,11 +297,7 @@ pub fn evaluate(
 
 /// `ln(A′/A)` of the median time per operation of trials in the same round.
 fn paired_log_ratios(base: &ResultRecord, head: &ResultRecord) -> Vec<f64> {
-    let median = |trial: &crate::record::Trial| {
-        let mut samples = trial.samples.clone();
-        samples.sort_unstable();
-        samples.get(samples.len() / 2).map(|&s| s as f64)
-    };
+    let median = crate::trial::trial_median;
     if base.status != Status::Ok || head.status != Status::Ok {
         return Vec::new();
     }

@@ -9,7 +9,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use crate::record::RunRecord;
 
@@ -35,19 +35,16 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
         .file_name()
         .context("a record path has a file name")?
         .to_string_lossy();
-    if path.exists() {
-        bail!(
-            "{} already exists; history files are never overwritten",
-            path.display()
-        );
-    }
     let temporary = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    // create_new: a temporary file of that name belongs to someone else (or to a crashed
+    // run with this pid) and is neither written nor removed here.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .with_context(|| format!("creating {}", temporary.display()))?;
+    // No check that `path` is free: link(2) below is the check, and it cannot race.
     let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)
-            .with_context(|| format!("creating {}", temporary.display()))?;
         file.write_all(bytes)
             .with_context(|| format!("writing {}", temporary.display()))?;
         file.write_all(b"\n")?;
@@ -157,17 +154,16 @@ mod tests {
     }
 
     #[test]
-    fn a_file_appearing_during_the_write_is_not_replaced() {
-        // Simulates a concurrent writer: the destination appears after the check.
+    fn a_stale_temporary_file_is_neither_used_nor_removed() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("run.json");
         let temporary = dir
             .path()
             .join(format!(".run.json.tmp-{}", std::process::id()));
-        std::fs::write(&path, "other writer").unwrap();
         std::fs::write(&temporary, "stale").unwrap();
         assert!(write_new(&path, b"mine").is_err());
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "other writer");
+        assert!(!path.exists());
+        assert_eq!(std::fs::read_to_string(&temporary).unwrap(), "stale");
     }
 
     #[test]

@@ -263,7 +263,7 @@ pub fn instruction_counter(wanted: bool) -> Result<Option<instructions::Counter>
 }
 
 impl Settings {
-    fn protocol(&self, series: &[Series]) -> Protocol {
+    pub fn protocol(&self, series: &[Series]) -> Protocol {
         // The record states one sampling; when workloads use their own defaults, the
         // first series' is stated and each trial's sample count shows the rest.
         let first = series
@@ -299,7 +299,8 @@ pub fn measure(
         })
         .collect();
     let order = plan::interleave(jobs.len(), settings.rounds, settings.seed);
-    let outcomes = run_jobs(&jobs, &order, 0, settings);
+    let mut outcomes = Vec::new();
+    run_jobs(&jobs, &order, 0, settings, &mut outcomes);
     assemble(&jobs, outcomes)
 }
 
@@ -325,19 +326,20 @@ impl Job {
 }
 
 /// Runs `order[i]` (indices into `jobs`) as round `first_round + i`, one trial process
-/// each, and returns every job's outcomes. A job whose trial failed, timed out or was
-/// skipped is not run again: it would fail or hang the same way, and its first reason is
-/// kept. Round numbers continue across calls through `first_round`, since trials are
-/// paired by them.
+/// each, appending to every job's `outcomes`. A job whose trial failed, timed out or was
+/// skipped (in this call or an earlier one) is not run again: it would fail or hang the
+/// same way, and its first reason is kept. Round numbers continue across calls through
+/// `first_round`, since trials are paired by them.
 pub fn run_jobs(
     jobs: &[Job],
     order: &[Vec<usize>],
     first_round: u32,
     settings: &Settings,
-) -> Vec<Vec<Outcome>> {
+    outcomes: &mut Vec<Vec<Outcome>>,
+) {
     let total = order.iter().map(Vec::len).sum::<usize>() as u64;
     let progress = Progress::new(total);
-    let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); jobs.len()];
+    outcomes.resize(jobs.len(), Vec::new());
     let started = Instant::now();
     let mut overheads = Vec::new();
     for (round, indices) in order.iter().enumerate() {
@@ -367,7 +369,6 @@ pub fn run_jobs(
     overheads.sort_unstable();
     let overhead = overheads.get(overheads.len() / 2).copied();
     progress.done(started.elapsed(), overheads.len() as u64, overhead);
-    outcomes
 }
 
 /// Each job's outcomes as its result, then the elision check across results.
@@ -758,7 +759,9 @@ mod tests {
             samples: None,
             warmup: None,
             seed: 3,
-            timeout: Some(Duration::from_millis(500)),
+            // Long enough that a healthy fake (a shell printing a line) never reaches it
+            // on a loaded machine; the hanging one sleeps 30 s.
+            timeout: Some(Duration::from_secs(3)),
             quick: true,
             launcher: None,
             instructions: None,
@@ -786,7 +789,7 @@ mod tests {
             hung.reason
                 .as_deref()
                 .unwrap()
-                .contains("timed out after 0.5 s and was killed"),
+                .contains("timed out after 3.0 s and was killed"),
             "{hung:?}"
         );
 

@@ -28,10 +28,11 @@ pub fn detect(root: &Path) -> Source {
     let git_ref = std::env::var("GITHUB_REF")
         .ok()
         .or_else(|| git(&["symbolic-ref", "-q", "HEAD"]));
-    // Local data (history/, target/) is ignored; anything else uncommitted makes the
-    // measured code differ from the commit.
+    // Local data (history/, target/) is ignored by .gitignore; anything else
+    // uncommitted, untracked files included (go build compiles every .go file of the
+    // package), makes the measured code differ from the commit.
     let dirty =
-        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+        git(&["status", "--porcelain", "--untracked-files=normal"]).is_some_and(|s| !s.is_empty());
     let pr = std::env::var("VERSUS_PR")
         .ok()
         .and_then(|n| n.parse().ok())

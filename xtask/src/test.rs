@@ -98,10 +98,15 @@ impl Test {
             ("actionlint (workflows)", Box::new(|| actionlint(root))),
         ];
         if !self.no_workloads {
-            checks.push((
-                "every workload at quick size, both languages, checksums checked",
-                Box::new(|| workloads(root)),
-            ));
+            // First: it builds the workload binaries that later tests (instruction
+            // counts) run.
+            checks.insert(
+                0,
+                (
+                    "every workload at quick size, both languages, checksums checked",
+                    Box::new(|| workloads(root)),
+                ),
+            );
         }
         let (mut passed, mut failed, mut skipped) = (0, 0, 0);
         let mut failures = Vec::new();

@@ -860,10 +860,18 @@ pub fn record(root: &Path, found: &Found) -> Result<ToolchainRecord> {
             (GO_FLAGS, root.join("go").join("go.sum"), version)
         }
     };
-    let flags = flags
+    let mut flags: BTreeMap<String, Option<String>> = flags
         .iter()
         .map(|key| (key.to_string(), std::env::var(key).ok()))
         .collect();
+    if found.pin.lang == Lang::Rust {
+        // What the build was actually given: the person's flags plus the path remap,
+        // in cargo's encoding (arguments separated by 0x1f), shown with spaces.
+        flags.insert(
+            "effective rustflags".to_string(),
+            Some(remapped_rustflags(root).replace('\x1f', " ")),
+        );
+    }
     Ok(ToolchainRecord {
         id: found.pin.id.clone(),
         lang: found.pin.lang.as_str().to_string(),

@@ -74,11 +74,16 @@ async fn exchange(
     let messages = latency.len() as u64;
     let mut mailboxes = Vec::with_capacity(actors);
     let mut handles = Vec::with_capacity(actors);
+    // Every actor has run once before the timer starts, as in Go (its start WaitGroup):
+    // the spec puts spawning, and so each task's first poll, outside the timed region.
+    let started = Arc::new(tokio::sync::Barrier::new(actors + 1));
     for _ in 0..actors {
         let (sender, mut receiver) = mpsc::channel::<Message>(mailbox);
         let latency = Arc::clone(&latency);
+        let started = Arc::clone(&started);
         mailboxes.push(sender);
         handles.push(tokio::spawn(async move {
+            started.wait().await;
             let mut sum = 0u64;
             while let Some(message) = receiver.recv().await {
                 let waited = nanos(message.sent.elapsed());
@@ -91,6 +96,7 @@ async fn exchange(
     // The driver is a task of its own, like every actor, rather than the future
     // `block_on` polls on the main thread outside the worker pool.
     let driver = tokio::spawn(async move {
+        started.wait().await;
         let timer = clock.start();
         for k in 0..messages {
             let message = Message {

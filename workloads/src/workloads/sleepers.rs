@@ -99,7 +99,19 @@ impl Gate {
     }
 }
 
+/// A vector for `n` handles whose pages are already resident, so that neither the
+/// timed region nor the memory per task pays for the bookkeeping vector, as in Go, whose
+/// results slice is written before the baseline is read.
+fn prefaulted<T>(n: u64) -> Vec<T> {
+    let mut handles = Vec::with_capacity(n as usize);
+    for slot in handles.spare_capacity_mut() {
+        *slot = std::mem::MaybeUninit::zeroed();
+    }
+    handles
+}
+
 fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Failure> {
+    let mut handles = prefaulted(n);
     let rss_baseline_bytes = limits::vm_rss_bytes()?;
     let alive = Arc::new(AtomicU64::new(0));
     let gate = Arc::new(Gate {
@@ -107,7 +119,6 @@ fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Fail
         opened: Condvar::new(),
     });
     let main = thread::current();
-    let mut handles = Vec::with_capacity(n as usize);
 
     let started = Instant::now();
     let timer = clock.start();
@@ -167,13 +178,13 @@ fn join(handles: Vec<thread::JoinHandle<u64>>) -> Result<u64, Failure> {
 }
 
 async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Failure> {
+    let mut handles = prefaulted(n);
     let rss_baseline_bytes = limits::vm_rss_bytes()?;
     let alive = Arc::new(AtomicU64::new(0));
     let all_alive = Arc::new(Notify::new());
     // A watch channel is the start barrier: a task that subscribes after the value
     // changed still sees it, so no task can miss the release.
     let (release, gate) = watch::channel(false);
-    let mut handles = Vec::with_capacity(n as usize);
 
     let started = Instant::now();
     let timer = clock.start();
