@@ -244,6 +244,10 @@ pub struct InstructionCount {
     pub per_sample: f64,
     /// "perf" or "valgrind".
     pub tool: String,
+    /// Environment the counted processes ran with beyond the trial's own
+    /// (docs/instructions.md: GOMAXPROCS=1 and asyncpreemptoff for Go).
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
 }
 
 /// The object a workload process prints on stdout (docs/workload-spec.md).

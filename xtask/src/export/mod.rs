@@ -429,6 +429,7 @@ mod tests {
             trial.instructions = Some(InstructionCount {
                 per_sample: 3_000_120.0 + round as f64 * 8.0,
                 tool: "perf".into(),
+                environment: Default::default(),
             });
         }
         let mut sum_range = result("sum", "range", "go-1.26.8", &[("size", 1_000_000)]);

@@ -168,6 +168,7 @@ pub fn count_per_sample(
     Ok(InstructionCount {
         per_sample,
         tool: counter.tool().to_string(),
+        environment: environment().into_iter().collect(),
     })
 }
 
