@@ -18,7 +18,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
@@ -58,24 +57,10 @@ impl Ab {
                 lang: t.lang,
             })
             .collect();
-        let selection = Selection {
-            only: self.args.only.clone(),
-            variants: self.args.variants.clone(),
-            sizes: self.args.sizes.clone(),
-            quick: self.args.quick,
-        };
+        let selection = Selection::from_args(&self.args);
         let series = plan::select(&selection, &built)?;
         let jobs = jobs(&series, &sides);
-        let settings = Settings {
-            rounds: 0,
-            samples: self.args.samples,
-            warmup: self.args.warmup,
-            seed: self.args.seed.unwrap_or_else(run::random_seed),
-            timeout: self.args.timeout.map(Duration::from_secs_f64),
-            quick: self.args.quick,
-            launcher: Some(run::build_launcher(root)?),
-            instructions: run::instruction_counter(self.args.instructions)?,
-        };
+        let settings = Settings::from_args(root, &self.args, 0)?;
         let compare_settings = compare::Settings {
             threshold: self.threshold / 100.0,
             ..compare::Settings::default()

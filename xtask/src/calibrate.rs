@@ -12,7 +12,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::{bail, Result};
 
@@ -38,12 +37,7 @@ impl Calibrate {
                 lang: t.lang,
             })
             .collect();
-        let selection = Selection {
-            only: self.args.only.clone(),
-            variants: self.args.variants.clone(),
-            sizes: self.args.sizes.clone(),
-            quick: self.args.quick,
-        };
+        let selection = Selection::from_args(&self.args);
         let series = plan::select(&selection, &built)?;
         let arms = arms(&self.inject);
         let jobs: Vec<Job> = series
@@ -85,16 +79,7 @@ impl Calibrate {
             series.len(),
             self.experiments
         );
-        let settings = Settings {
-            rounds,
-            samples: self.args.samples,
-            warmup: self.args.warmup,
-            seed: self.args.seed.unwrap_or_else(run::random_seed),
-            timeout: self.args.timeout.map(Duration::from_secs_f64),
-            quick: self.args.quick,
-            launcher: Some(run::build_launcher(root)?),
-            instructions: run::instruction_counter(self.args.instructions)?,
-        };
+        let settings = Settings::from_args(root, &self.args, rounds)?;
         let order = adjacent_arms(series.len(), arms.len(), rounds, settings.seed);
         let mut outcomes = Vec::new();
         run::run_jobs(&jobs, &order, 0, &settings, &mut outcomes);

@@ -56,6 +56,18 @@ pub struct Selection {
     pub quick: bool,
 }
 
+impl Selection {
+    /// The selection of `run`, `bench`, `ab` and `calibrate`'s shared arguments.
+    pub fn from_args(args: &crate::cli::RunArgs) -> Selection {
+        Selection {
+            only: args.only.clone(),
+            variants: args.variants.clone(),
+            sizes: args.sizes.clone(),
+            quick: args.quick,
+        }
+    }
+}
+
 /// A toolchain ready to run: its pin id and its language.
 #[derive(Debug, Clone)]
 pub struct Built {

@@ -45,27 +45,13 @@ pub fn run_and_record(root: &Path, args: &RunArgs) -> Result<(PathBuf, RunRecord
             lang: p.lang,
         })
         .collect();
-    let selection = Selection {
-        only: args.only.clone(),
-        variants: args.variants.clone(),
-        sizes: args.sizes.clone(),
-        quick: args.quick,
-    };
+    let selection = Selection::from_args(args);
     let series = plan::select(&selection, &built)?;
     let binaries = prepared
         .iter()
         .map(|p| (p.record.id.clone(), p.binary.clone()))
         .collect();
-    let settings = Settings {
-        rounds: args.rounds.unwrap_or(DEFAULT_ROUNDS).max(1),
-        samples: args.samples,
-        warmup: args.warmup,
-        seed: args.seed.unwrap_or_else(random_seed),
-        timeout: args.timeout.map(Duration::from_secs_f64),
-        quick: args.quick,
-        launcher: Some(build_launcher(root)?),
-        instructions: instruction_counter(args.instructions)?,
-    };
+    let settings = Settings::from_args(root, args, args.rounds.unwrap_or(DEFAULT_ROUNDS).max(1))?;
     let results = measure(&series, &binaries, &settings);
     let machine = machine::detect();
     let source = source::detect(root);
@@ -263,6 +249,21 @@ pub fn instruction_counter(wanted: bool) -> Result<Option<instructions::Counter>
 }
 
 impl Settings {
+    /// The settings of the shared arguments, for `rounds` rounds, with the launcher
+    /// built and the instruction counter found when asked for.
+    pub fn from_args(root: &Path, args: &RunArgs, rounds: u32) -> Result<Settings> {
+        Ok(Settings {
+            rounds,
+            samples: args.samples,
+            warmup: args.warmup,
+            seed: args.seed.unwrap_or_else(random_seed),
+            timeout: args.timeout.map(Duration::from_secs_f64),
+            quick: args.quick,
+            launcher: Some(build_launcher(root)?),
+            instructions: instruction_counter(args.instructions)?,
+        })
+    }
+
     pub fn protocol(&self, series: &[Series]) -> Protocol {
         // The record states one sampling; when workloads use their own defaults, the
         // first series' is stated and each trial's sample count shows the rest.
