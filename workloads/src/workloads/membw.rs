@@ -4,10 +4,7 @@
 //! `chunks_exact(8)` hide the latency of each addition; it tests no published claim and
 //! deliberately uses no intrinsics, prefetching or threads.
 
-use std::hint::black_box;
-
 use crate::contract::{Failure, Invocation, Report, Workload};
-use crate::sampling::{self, Sample};
 use crate::workloads::sum;
 
 pub const WORKLOAD: Workload = Workload {
@@ -18,20 +15,7 @@ pub const WORKLOAD: Workload = Workload {
 };
 
 fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
-    report.ops = invocation.param("size");
-    let input = sum::input(invocation)?;
-    let series = sampling::run(invocation, |clock| {
-        let values = black_box(input.as_slice());
-        let timer = clock.start();
-        let total = black_box(stream(values));
-        Ok(Sample {
-            ns: timer.stop(),
-            checksum: total,
-            detail: (),
-        })
-    })?;
-    series.write_to(report);
-    Ok(())
+    sum::measure(invocation, report, stream)
 }
 
 /// Eight wrapping accumulators, one per lane of a chunk, added together at the end

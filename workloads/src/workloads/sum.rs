@@ -26,12 +26,22 @@ pub fn input(invocation: &Invocation) -> Result<Vec<u64>, Failure> {
 }
 
 fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
-    report.ops = invocation.param("size");
-    let input = input(invocation)?;
     let add: fn(&[u64]) -> u64 = match invocation.variant {
         "iter" => iter,
         _ => scalar,
     };
+    measure(invocation, report, add)
+}
+
+/// The timed loop of `sum` and `membw`: the input built before timing, and each sample
+/// only `add` over it.
+pub fn measure(
+    invocation: &Invocation,
+    report: &mut Report,
+    add: fn(&[u64]) -> u64,
+) -> Result<(), Failure> {
+    report.ops = invocation.param("size");
+    let input = input(invocation)?;
     let series = sampling::run(invocation, |clock| {
         // Passing the slice through black_box each sample keeps LLVM from hoisting
         // the sum out of the sample loop.
