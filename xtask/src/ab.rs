@@ -16,7 +16,6 @@
 //! 4. Two run records sharing one `protocol.session` id, so that `compare` pairs their
 //!    trials by round; then the comparison, as Markdown or `versus.compare/1` JSON.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -26,7 +25,7 @@ use crate::cli::{Ab, CompareFormat};
 use crate::compare;
 use crate::plan::{self, Built, Selection, Series};
 use crate::process::Cmd;
-use crate::record::{Protocol, ResultRecord, RunRecord, Status, ToolchainRecord, RUN_SCHEMA};
+use crate::record::{Protocol, RunRecord, Status, ToolchainRecord, RUN_SCHEMA};
 use crate::run::{self, Job, Settings};
 use crate::trial::Outcome;
 use crate::{history, machine, source, stats, toolchains};
@@ -147,24 +146,7 @@ impl Ab {
             CompareFormat::Json => serde_json::to_string_pretty(&comparison)? + "\n",
         };
         print!("{text}");
-        let failed: Vec<&ResultRecord> = records
-            .iter()
-            .flat_map(|r| &r.results)
-            .filter(|r| {
-                matches!(
-                    r.status,
-                    Status::Failed | Status::Timeout | Status::Mismatch
-                )
-            })
-            .collect();
-        if !failed.is_empty() {
-            let reasons: Vec<&str> = failed.iter().filter_map(|r| r.reason.as_deref()).collect();
-            bail!(
-                "{} results failed:\n  {}",
-                failed.len(),
-                reasons.join("\n  ")
-            );
-        }
+        run::fail_on_failed(records.iter().flat_map(|r| &r.results))?;
         Ok(())
     }
 }
@@ -376,7 +358,11 @@ fn plan_pairs(
         .enumerate()
         .map(|(index, item)| {
             let (base, head) = (&outcomes[2 * index], &outcomes[2 * index + 1]);
-            let log_ratios = paired_log_ratios(base, head);
+            let ok = |o: &&Outcome| o.status == Status::Ok;
+            let log_ratios = crate::trial::paired_log_ratios(
+                base.iter().filter(ok).map(|o| &o.trial),
+                head.iter().filter(ok).map(|o| &o.trial),
+            );
             let noise = (log_ratios.len() >= 2).then(|| stats::paired_noise(&log_ratios));
             let needed = noise.and_then(|noise| {
                 settings.pairs_needed(noise, 1.0 + ab.detect / 100.0, comparisons)
@@ -421,22 +407,6 @@ pub fn comparisons(series: &[Series], instructions: bool) -> usize {
             2 + latency + counted
         })
         .sum()
-}
-
-/// `ln(head/base)` of the median time per operation of trials in the same round.
-fn paired_log_ratios(base: &[Outcome], head: &[Outcome]) -> Vec<f64> {
-    let by_round = |outcomes: &[Outcome]| -> BTreeMap<u32, f64> {
-        outcomes
-            .iter()
-            .filter(|o| o.status == Status::Ok)
-            .filter_map(|o| Some((o.trial.round, crate::trial::trial_median(&o.trial)?)))
-            .collect()
-    };
-    let (base, head) = (by_round(base), by_round(head));
-    base.iter()
-        .filter_map(|(round, b)| head.get(round).map(|h| (h / b).ln()))
-        .filter(|d| d.is_finite())
-        .collect()
 }
 
 #[cfg(test)]

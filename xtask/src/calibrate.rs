@@ -268,7 +268,12 @@ pub fn evaluate(
         .iter()
         .enumerate()
         .map(|(index, item)| {
-            let log_ratios = paired_log_ratios(&base[index], &a_prime[index]);
+            let (a, twin) = (&base[index], &a_prime[index]);
+            let log_ratios = if a.status == Status::Ok && twin.status == Status::Ok {
+                crate::trial::paired_log_ratios(&a.trials, &twin.trials)
+            } else {
+                Vec::new()
+            };
             let seconds: f64 = [&base[index], &a_prime[index]]
                 .iter()
                 .flat_map(|r| &r.trials)
@@ -299,24 +304,6 @@ pub fn evaluate(
         aa_comparisons: total_aa,
         series,
     }
-}
-
-/// `ln(A′/A)` of the median time per operation of trials in the same round.
-fn paired_log_ratios(base: &ResultRecord, head: &ResultRecord) -> Vec<f64> {
-    let median = crate::trial::trial_median;
-    if base.status != Status::Ok || head.status != Status::Ok {
-        return Vec::new();
-    }
-    let head_by_round: BTreeMap<u32, f64> = head
-        .trials
-        .iter()
-        .filter_map(|t| Some((t.round, median(t)?)))
-        .collect();
-    base.trials
-        .iter()
-        .filter_map(|t| Some((head_by_round.get(&t.round)? / median(t)?).ln()))
-        .filter(|d| d.is_finite())
-        .collect()
 }
 
 /// The table calibration prints.

@@ -77,8 +77,13 @@ pub fn run_and_record(root: &Path, args: &RunArgs) -> Result<(PathBuf, RunRecord
 pub fn finish(path: &Path, record: &RunRecord) -> Result<()> {
     eprintln!("{}", summary(record));
     eprintln!("run record: {}", path.display());
-    let failed: Vec<&ResultRecord> = record
-        .results
+    fail_on_failed(&record.results)
+}
+
+/// An error listing every result that failed, timed out or mismatched, if any did.
+pub fn fail_on_failed<'a>(results: impl IntoIterator<Item = &'a ResultRecord>) -> Result<()> {
+    let results: Vec<&ResultRecord> = results.into_iter().collect();
+    let reasons: Vec<String> = results
         .iter()
         .filter(|r| {
             matches!(
@@ -86,16 +91,13 @@ pub fn finish(path: &Path, record: &RunRecord) -> Result<()> {
                 Status::Failed | Status::Timeout | Status::Mismatch
             )
         })
+        .map(|r| format!("  {}", r.reason.as_deref().unwrap_or("no reason recorded")))
         .collect();
-    if !failed.is_empty() {
-        let reasons: Vec<String> = failed
-            .iter()
-            .map(|r| format!("  {}", r.reason.as_deref().unwrap_or("no reason recorded")))
-            .collect();
+    if !reasons.is_empty() {
         bail!(
             "{} of {} results failed:\n{}",
-            failed.len(),
-            record.results.len(),
+            reasons.len(),
+            results.len(),
             reasons.join("\n")
         );
     }

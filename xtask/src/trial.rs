@@ -278,6 +278,25 @@ fn median_of_samples(trials: &[Trial], ops: u64) -> Option<f64> {
     (!samples.is_empty() && ops > 0).then(|| crate::stats::median(&samples) / ops as f64)
 }
 
+/// `ln(head/base)` of the median samples of base and head trials of the same round:
+/// the paired noise that `ab` plans from and `calibrate` reports.
+pub fn paired_log_ratios<'a>(
+    base: impl IntoIterator<Item = &'a Trial>,
+    head: impl IntoIterator<Item = &'a Trial>,
+) -> Vec<f64> {
+    let by_round = |trials: &mut dyn Iterator<Item = &'a Trial>| -> BTreeMap<u32, f64> {
+        trials
+            .filter_map(|t| Some((t.round, trial_median(t)?)))
+            .collect()
+    };
+    let head = by_round(&mut head.into_iter());
+    by_round(&mut base.into_iter())
+        .iter()
+        .filter_map(|(round, b)| head.get(round).map(|h| (h / b).ln()))
+        .filter(|d| d.is_finite())
+        .collect()
+}
+
 /// One trial's summary, as `compare` takes it: the median of its samples, per
 /// operation when `ops` is given.
 pub fn trial_median(trial: &Trial) -> Option<f64> {
