@@ -11,29 +11,45 @@ package main
 import "versus/internal/contract"
 
 // allocSink holds the newest object, so each one escapes to the heap and is
-// garbage as soon as the next replaces it.
-var allocSink *[1024]byte
+// garbage as soon as the next replaces it. allocExtraSink takes the discarded
+// checksum of --inject-work-pct's extra allocations.
+var (
+	allocSink      *[1024]byte
+	allocExtraSink uint64
+)
 
 var allocWorkload = contract.Workload{
-	Name:      "alloc",
-	Variants:  []string{"heap"},
-	QuickSize: 100_000,
+	Name:              "alloc",
+	Variants:          []string{"heap"},
+	QuickSize:         100_000,
+	AcceptsInjectWork: true,
 	Setup: func(cfg contract.Config) (*contract.Bench, error) {
 		n := int(cfg.Size())
+		extra := int(contract.ExtraOps(cfg.Size(), cfg.InjectWorkPct))
 		return &contract.Bench{
 			Ops: int64(n),
 			Sample: func(s *contract.Sample) (uint64, error) {
 				s.Start()
-				var total uint64
-				for i := 0; i < n; i++ {
-					p := new([1024]byte)
-					allocSink = p
-					p[i%1024] = 1
-					total += uint64(p[i%1024]) + uint64(p[(i+512)%1024])
+				total := allocHeap(n)
+				if extra > 0 {
+					allocExtraSink = allocHeap(extra)
 				}
 				s.Stop()
 				return total, nil
 			},
 		}, nil
 	},
+}
+
+// allocHeap makes n objects, writes one byte of each and reads two; the
+// checksum is n.
+func allocHeap(n int) uint64 {
+	var total uint64
+	for i := 0; i < n; i++ {
+		p := new([1024]byte)
+		allocSink = p
+		p[i%1024] = 1
+		total += uint64(p[i%1024]) + uint64(p[(i+512)%1024])
+	}
+	return total
 }

@@ -85,6 +85,11 @@ func TestUsageErrors(t *testing.T) {
 		{"sum", "--variant", "range", "--warmup", "-1"},
 		{"sum", "--variant", "range", "--inject-pct", "-5"},
 		{"sum", "--variant", "range", "--inject-pct", "NaN"},
+		{"sum", "--variant", "range", "--inject-work-pct", "-5"},
+		{"sum", "--variant", "range", "--inject-work-pct", "+Inf"},
+		{"sum", "--variant", "range", "--inject-work-pct=x"},
+		{"noop", "--variant", "none", "--inject-work-pct", "1"},
+		{"pingpong", "--variant", "buffered", "--inject-work-pct=0.5"},
 		{"sum", "--variant", "range", "--bogus", "1"},
 		{"sum", "--variant", "range", "leftover"},
 		{"sum", "--variant", "range", "--param", "foo=1"},
@@ -115,6 +120,32 @@ func TestUsageErrors(t *testing.T) {
 		if len(args) > 0 && args[0] != "nosuch" && !strings.HasPrefix(msg, "versus-go "+args[0]) {
 			t.Errorf("versus-go %s: message does not name the workload: %q", strings.Join(args, " "), msg)
 		}
+	}
+}
+
+// Only the workloads whose operations can be repeated exactly take
+// --inject-work-pct; the others refuse it with the names of those that do,
+// which must stay true.
+func TestInjectWorkIsRefusedByTheOthers(t *testing.T) {
+	var accepting []string
+	for _, w := range workloads {
+		if w.AcceptsInjectWork {
+			accepting = append(accepting, w.Name)
+			continue
+		}
+		var stdout, stderr bytes.Buffer
+		args := []string{w.Name, "--variant", w.Variants[0], "--inject-work-pct", "0.5"}
+		if code := run(args, &stdout, &stderr); code != 2 {
+			t.Errorf("versus-go %s: exit %d, want 2", strings.Join(args, " "), code)
+		}
+		want := "versus-go " + w.Name + ": --inject-work-pct is supported by sum, membw and alloc only\n"
+		if stderr.String() != want {
+			t.Errorf("versus-go %s: stderr %q, want %q", strings.Join(args, " "), stderr.String(), want)
+		}
+	}
+	sort.Strings(accepting)
+	if strings.Join(accepting, ",") != "alloc,membw,sum" {
+		t.Errorf("workloads accepting --inject-work-pct: %v", accepting)
 	}
 }
 

@@ -9,11 +9,12 @@ package main
 import "versus/internal/contract"
 
 var membwWorkload = contract.Workload{
-	Name:      "membw",
-	Variants:  []string{"stream"},
-	QuickSize: 1_000_000,
+	Name:              "membw",
+	Variants:          []string{"stream"},
+	QuickSize:         1_000_000,
+	AcceptsInjectWork: true,
 	Setup: func(cfg contract.Config) (*contract.Bench, error) {
-		return sumBench(cfg.Size(), sumStream), nil
+		return sumBench(cfg, sumStream), nil
 	},
 }
 

@@ -10,29 +10,34 @@ package main
 
 import "versus/internal/contract"
 
-// sumInput and sumSink are package-level so the compiler can neither assume
-// the array's contents nor drop a sum nobody reads.
+// sumInput, sumSink and sumExtraSink are package-level so the compiler can
+// neither assume the array's contents nor drop a sum nobody reads.
 var (
-	sumInput []uint64
-	sumSink  uint64
+	sumInput     []uint64
+	sumSink      uint64
+	sumExtraSink uint64
 )
 
 var sumWorkload = contract.Workload{
-	Name:      "sum",
-	Variants:  []string{"range", "unrolled"},
-	QuickSize: 1_000_000,
+	Name:              "sum",
+	Variants:          []string{"range", "unrolled"},
+	QuickSize:         1_000_000,
+	AcceptsInjectWork: true,
 	Setup: func(cfg contract.Config) (*contract.Bench, error) {
 		sumFn := sumRange
 		if cfg.Variant == "unrolled" {
 			sumFn = sumUnrolled
 		}
-		return sumBench(cfg.Size(), sumFn), nil
+		return sumBench(cfg, sumFn), nil
 	},
 }
 
-// sumBench fills the input a[i] = i before timing and times sumFn over it.
-// membw shares it, so both read the same array.
-func sumBench(n int64, sumFn func([]uint64) uint64) *contract.Bench {
+// sumBench fills the input a[i] = i before timing and times sumFn over it,
+// plus --inject-work-pct's extra elements. membw shares it, so both read the
+// same array.
+func sumBench(cfg contract.Config, sumFn func([]uint64) uint64) *contract.Bench {
+	n := cfg.Size()
+	extra := contract.ExtraOps(n, cfg.InjectWorkPct)
 	a := make([]uint64, n)
 	for i := range a {
 		a[i] = uint64(i)
@@ -44,11 +49,32 @@ func sumBench(n int64, sumFn func([]uint64) uint64) *contract.Bench {
 			input := sumInput
 			s.Start()
 			total := sumFn(input)
+			if extra > 0 {
+				sumExtraSink = sumAgain(sumFn, input, extra)
+			}
 			s.Stop()
 			sumSink = total
 			return total, nil
 		},
 	}
+}
+
+// sumAgain is the work --inject-work-pct adds: sumFn over the first extra
+// elements, going round the input again when extra exceeds it, so that
+// exactly extra more elements are added with the sample's own code. The
+// caller discards the total, so the checksum is unchanged.
+func sumAgain(sumFn func([]uint64) uint64, a []uint64, extra int64) uint64 {
+	var total uint64
+	// An empty input has nothing to add again (and would never shrink extra).
+	for extra > 0 && len(a) > 0 {
+		take := a
+		if extra < int64(len(a)) {
+			take = a[:extra]
+		}
+		total += sumFn(take)
+		extra -= int64(len(take))
+	}
+	return total
 }
 
 // sumRange is the idiomatic loop: one accumulator, one element per iteration.

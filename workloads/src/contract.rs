@@ -32,6 +32,11 @@ pub struct Workload {
     /// A function, not a table, because `pingpong`'s `buffer` default depends on the
     /// variant.
     pub defaults: fn(variant: &str) -> Vec<(&'static str, u64)>,
+    /// Whether `--inject-work-pct` applies: the workload repeats part of its own work
+    /// when asked. Only workloads whose operations are uniform and independent (a sum
+    /// over a prefix, one more allocation) can add exactly P% more of them; the others
+    /// refuse the flag rather than silently ignore it.
+    pub accepts_inject_work: bool,
     pub run: fn(&Invocation, &mut Report) -> Result<(), Failure>,
 }
 
@@ -44,6 +49,7 @@ pub struct Invocation {
     pub samples: u32,
     pub warmup: u32,
     pub inject_pct: f64,
+    pub inject_work_pct: f64,
 }
 
 impl Invocation {
@@ -101,13 +107,14 @@ pub fn parse(args: &[String], catalogue: &[Workload]) -> Result<Command, Failure
 }
 
 /// Every flag a workload takes; each needs a value.
-const FLAGS: [&str; 6] = [
+const FLAGS: [&str; 7] = [
     "variant",
     "size",
     "samples",
     "warmup",
     "param",
     "inject-pct",
+    "inject-work-pct",
 ];
 
 fn parse_flags(workload: &Workload, args: &[String]) -> Result<Invocation, Failure> {
@@ -117,6 +124,7 @@ fn parse_flags(workload: &Workload, args: &[String]) -> Result<Invocation, Failu
     let mut samples = 5u32;
     let mut warmup = 1u32;
     let mut inject_pct = 0.0f64;
+    let mut inject_work_pct = 0.0f64;
     let mut overrides: Vec<(String, u64)> = Vec::new();
 
     let mut args = args.iter();
@@ -156,13 +164,10 @@ fn parse_flags(workload: &Workload, args: &[String]) -> Result<Invocation, Failu
             "warmup" => small(&value)
                 .map(|n| warmup = n)
                 .ok_or_else(|| not_integer("--warmup", &value)),
-            "inject-pct" => match value.parse::<f64>() {
-                Ok(pct) if pct.is_finite() && pct >= 0.0 => {
-                    inject_pct = pct;
-                    Ok(())
-                }
-                _ => Err(format!("--inject-pct {value:?} is not a number >= 0")),
-            },
+            "inject-pct" => percent("--inject-pct", &value).map(|pct| inject_pct = pct),
+            "inject-work-pct" => {
+                percent("--inject-work-pct", &value).map(|pct| inject_work_pct = pct)
+            }
             _ => match value.split_once('=') {
                 Some((key, raw)) => integer(raw)
                     .map(|n| overrides.push((key.to_string(), n)))
@@ -185,6 +190,12 @@ fn parse_flags(workload: &Workload, args: &[String]) -> Result<Invocation, Failu
             workload.variants.join(", ")
         )));
     };
+
+    if inject_work_pct > 0.0 && !workload.accepts_inject_work {
+        return Err(usage(
+            "--inject-work-pct is supported by sum, membw and alloc only".to_string(),
+        ));
+    }
 
     let mut params: BTreeMap<&'static str, u64> =
         (workload.defaults)(variant).into_iter().collect();
@@ -220,6 +231,7 @@ fn parse_flags(workload: &Workload, args: &[String]) -> Result<Invocation, Failu
         samples,
         warmup,
         inject_pct,
+        inject_work_pct,
     })
 }
 
@@ -229,6 +241,14 @@ fn integer(text: &str) -> Option<u64> {
 
 fn small(text: &str) -> Option<u32> {
     text.parse().ok()
+}
+
+/// A percentage of injected slowdown: finite and not negative.
+fn percent(flag: &str, value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(pct) if pct.is_finite() && pct >= 0.0 => Ok(pct),
+        _ => Err(format!("{flag} {value:?} is not a number >= 0")),
+    }
 }
 
 fn not_integer(what: &str, value: &str) -> String {
@@ -343,7 +363,10 @@ mod tests {
     fn defaults_fill_every_parameter() {
         let sum = invocation("sum --variant iter");
         assert_eq!(sum.params, BTreeMap::from([("size", 1_000_000)]));
-        assert_eq!((sum.samples, sum.warmup, sum.inject_pct), (5, 1, 0.0));
+        assert_eq!(
+            (sum.samples, sum.warmup, sum.inject_pct, sum.inject_work_pct),
+            (5, 1, 0.0, 0.0)
+        );
         let actors = invocation("actors --variant tokio");
         assert_eq!(
             actors.params,
@@ -367,6 +390,53 @@ mod tests {
         assert_eq!(run.variant, "tokio-current");
         assert_eq!(run.params, BTreeMap::from([("size", 77), ("buffer", 4096)]));
         assert_eq!((run.samples, run.warmup, run.inject_pct), (3, 0, 12.5));
+        assert_eq!(
+            invocation("sum --variant iter --inject-work-pct 0.5").inject_work_pct,
+            0.5
+        );
+        assert_eq!(
+            invocation("alloc --variant box --inject-work-pct=250").inject_work_pct,
+            250.0
+        );
+        assert_eq!(
+            invocation("noop --variant none --inject-work-pct 0").inject_work_pct,
+            0.0,
+            "zero injects nothing, so every workload accepts it"
+        );
+    }
+
+    #[test]
+    fn inject_work_pct_must_be_a_finite_number_at_least_zero() {
+        for value in ["-5", "NaN", "inf", "-inf", "five", ""] {
+            let message = usage(&format!("sum --variant iter --inject-work-pct={value}"));
+            assert!(message.starts_with("versus-rs sum:"), "{message}");
+            assert!(message.contains("--inject-work-pct"), "{message}");
+        }
+        assert!(usage("sum --variant iter --inject-work-pct").contains("needs a value"));
+    }
+
+    #[test]
+    fn workloads_that_cannot_inject_work_refuse_it_by_name() {
+        let message = usage("pingpong --variant std-thread --inject-work-pct 1");
+        assert_eq!(
+            message,
+            "versus-rs pingpong: --inject-work-pct is supported by sum, membw and alloc only"
+        );
+        // The message names the workloads that accept the flag; keep it true.
+        let mut accepting: Vec<&str> = CATALOGUE
+            .iter()
+            .filter(|workload| workload.accepts_inject_work)
+            .map(|workload| workload.name)
+            .collect();
+        accepting.sort_unstable();
+        assert_eq!(accepting, ["alloc", "membw", "sum"]);
+        for workload in CATALOGUE.iter().filter(|w| !w.accepts_inject_work) {
+            let line = format!(
+                "{} --variant {} --inject-work-pct 0.5",
+                workload.name, workload.variants[0]
+            );
+            assert!(usage(&line).contains("--inject-work-pct"), "{line}");
+        }
     }
 
     #[test]

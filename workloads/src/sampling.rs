@@ -2,7 +2,9 @@
 //! ones, insist that all of them computed the same checksum, and keep what the report
 //! needs from the first and the last measured sample. The [`Clock`] it hands each
 //! sample is the only way a workload times itself, so `--inject-pct` is applied in one
-//! place and always inside the timed region.
+//! place and always inside the timed region. `--inject-work-pct` cannot be: only the
+//! workload knows what one more operation is, so this file only says how many
+//! ([`extra_ops`]) and each workload that accepts it does them itself.
 
 use std::hint::spin_loop;
 use std::time::Instant;
@@ -57,6 +59,14 @@ impl Timer {
 /// A duration in whole nanoseconds, saturating (584 years do not fit in a u64).
 pub fn nanos(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// How many operations `--inject-work-pct pct` adds to a sample of `n`:
+/// `ceil(n * pct / 100)`, computed in f64 in that order, as the Go binary does, so that
+/// both add the same count. Zero when `pct` is zero, so no extra work is done at all.
+pub fn extra_ops(n: u64, pct: f64) -> u64 {
+    // `as` saturates; a count past u64 could not be run anyway.
+    (n as f64 * pct / 100.0).ceil() as u64
 }
 
 /// What one sample produced: its time, its checksum, and whatever else the workload
@@ -174,6 +184,7 @@ mod tests {
             samples,
             warmup,
             inject_pct: 0.0,
+            inject_work_pct: 0.0,
         }
     }
 
@@ -217,6 +228,21 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(2));
         let work = nanos(work_started.elapsed());
         assert!(timer.stop() >= 2 * work);
+    }
+
+    #[test]
+    fn extra_ops_is_the_ceiling_of_pct_percent_of_n() {
+        assert_eq!(extra_ops(1_000_000, 0.0), 0);
+        assert_eq!(extra_ops(0, 5.0), 0);
+        assert_eq!(extra_ops(1_000_000, 0.5), 5_000);
+        assert_eq!(extra_ops(1_000_000, 5.0), 50_000);
+        assert_eq!(extra_ops(100_000, 1.0), 1_000);
+        assert_eq!(extra_ops(3, 0.5), 1, "any fraction of an op rounds up");
+        assert_eq!(
+            extra_ops(1_000, 250.0),
+            2_500,
+            "more than the sample's own work"
+        );
     }
 
     #[test]

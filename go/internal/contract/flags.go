@@ -1,7 +1,8 @@
 // The command line of every workload, as docs/workload-spec.md defines it:
-// --variant, --size, --samples, --warmup, repeated --param key=value and
-// --inject-pct. Anything else is a usage error, so a typo in the orchestrator's
-// catalogue fails loudly instead of silently running a default.
+// --variant, --size, --samples, --warmup, repeated --param key=value,
+// --inject-pct and --inject-work-pct. Anything else is a usage error, so a
+// typo in the orchestrator's catalogue fails loudly instead of silently
+// running a default.
 
 package contract
 
@@ -31,12 +32,13 @@ func Parse(w Workload, args []string) (Config, error) {
 	warmup := decimalFlag{value: 1}
 	fs.Var(&warmup, "warmup", "")
 	injectPct := fs.Float64("inject-pct", 0, "")
+	injectWorkPct := fs.Float64("inject-work-pct", 0, "")
 	given := paramFlag{}
 	fs.Var(given, "param", "")
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return Config{}, fmt.Errorf("usage: versus-go %s --variant {%s} [--size N] [--samples K] [--warmup W] [--param key=value ...] [--inject-pct P]",
+			return Config{}, fmt.Errorf("usage: versus-go %s --variant {%s} [--size N] [--samples K] [--warmup W] [--param key=value ...] [--inject-pct P] [--inject-work-pct P]",
 				w.Name, strings.Join(w.Variants, "|"))
 		}
 		return Config{}, err
@@ -59,8 +61,14 @@ func Parse(w Workload, args []string) (Config, error) {
 	if warmup.value < 0 || warmup.value > math.MaxInt32 {
 		return Config{}, fmt.Errorf("--warmup must be at least 0, got %d", warmup.value)
 	}
-	if math.IsNaN(*injectPct) || math.IsInf(*injectPct, 0) || *injectPct < 0 {
-		return Config{}, fmt.Errorf("--inject-pct must be a finite number at least 0, got %v", *injectPct)
+	if err := checkPercent("--inject-pct", *injectPct); err != nil {
+		return Config{}, err
+	}
+	if err := checkPercent("--inject-work-pct", *injectWorkPct); err != nil {
+		return Config{}, err
+	}
+	if *injectWorkPct > 0 && !w.AcceptsInjectWork {
+		return Config{}, errors.New("--inject-work-pct is supported by sum, membw and alloc only")
 	}
 
 	params := map[string]int64{"size": size.value}
@@ -90,12 +98,13 @@ func Parse(w Workload, args []string) (Config, error) {
 	}
 
 	cfg := Config{
-		Workload:  w.Name,
-		Variant:   *variant,
-		Params:    params,
-		Samples:   int(samples.value),
-		Warmup:    int(warmup.value),
-		InjectPct: *injectPct,
+		Workload:      w.Name,
+		Variant:       *variant,
+		Params:        params,
+		Samples:       int(samples.value),
+		Warmup:        int(warmup.value),
+		InjectPct:     *injectPct,
+		InjectWorkPct: *injectWorkPct,
 	}
 	if w.Check != nil {
 		if err := w.Check(cfg); err != nil {
@@ -103,6 +112,15 @@ func Parse(w Workload, args []string) (Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// checkPercent accepts a percentage of injected slowdown: finite and not
+// negative.
+func checkPercent(flag string, pct float64) error {
+	if math.IsNaN(pct) || math.IsInf(pct, 0) || pct < 0 {
+		return fmt.Errorf("%s must be a finite number at least 0, got %v", flag, pct)
+	}
+	return nil
 }
 
 // decimalFlag is an int64 flag that accepts only plain decimal digits.

@@ -1,12 +1,16 @@
 // The sample loop: warm-up and measured samples, the timer with --inject-pct,
 // the checksum check across samples and the GC counters around them. One loop
 // for every workload keeps the timed region's edges the same everywhere.
+// --inject-work-pct cannot live in the loop: only the workload knows what one
+// more operation is, so this file only says how many (ExtraOps) and each
+// workload that accepts the flag does them itself.
 
 package contract
 
 import (
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"strconv"
 	"time"
@@ -53,6 +57,14 @@ func (s *Sample) Stop() {
 		}
 	}
 	s.stopped = true
+}
+
+// ExtraOps is how many operations --inject-work-pct pct adds to a sample of
+// n: ceil(n * pct / 100), computed in float64 in that order, as the Rust
+// binary does, so that both add the same count. It is 0 when pct is 0, so no
+// extra work is done at all.
+func ExtraOps(n int64, pct float64) int64 {
+	return int64(math.Ceil(float64(n) * pct / 100))
 }
 
 // Elapsed is the sample's time: the work plus any injected spin.

@@ -16,6 +16,26 @@ func config(samples, warmup int, injectPct float64) Config {
 		Samples: samples, Warmup: warmup, InjectPct: injectPct}
 }
 
+func TestExtraOpsIsTheCeilingOfPctPercentOfN(t *testing.T) {
+	for _, c := range []struct {
+		n    int64
+		pct  float64
+		want int64
+	}{
+		{1_000_000, 0, 0},
+		{0, 5, 0},
+		{1_000_000, 0.5, 5_000},
+		{1_000_000, 5, 50_000},
+		{100_000, 1, 1_000},
+		{3, 0.5, 1},         // any fraction of an op rounds up
+		{1_000, 250, 2_500}, // more than the sample's own work
+	} {
+		if got := ExtraOps(c.n, c.pct); got != c.want {
+			t.Errorf("ExtraOps(%d, %v) = %d, want %d", c.n, c.pct, got, c.want)
+		}
+	}
+}
+
 func TestChecksumMismatchNamesBoth(t *testing.T) {
 	calls := 0
 	b := &Bench{Ops: 1, Sample: func(s *Sample) (uint64, error) {

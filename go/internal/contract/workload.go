@@ -1,9 +1,9 @@
 // Package contract is the Go side of docs/workload-spec.md shared by every
-// workload: the command line, the sample loop with its checksum check and
-// --inject-pct, the Go runtime facts every result records, the latency
-// histogram, and the one JSON object printed on stdout. Keeping all of it here
-// means a workload file holds only its own work, and the contract cannot drift
-// between workloads.
+// workload: the command line, the sample loop with its checksum check,
+// --inject-pct and the count behind --inject-work-pct, the Go runtime facts
+// every result records, the latency histogram, and the one JSON object
+// printed on stdout. Keeping all of it here means a workload file holds only
+// its own work, and the contract cannot drift between workloads.
 package contract
 
 import "github.com/HdrHistogram/hdrhistogram-go"
@@ -22,6 +22,12 @@ type Workload struct {
 	// Check enforces rules that tie a parameter to a variant, such as the
 	// unbuffered channel's fixed capacity; an error is a usage error.
 	Check func(cfg Config) error
+	// AcceptsInjectWork says --inject-work-pct applies: the workload repeats
+	// ExtraOps of its own operations in every sample. Only workloads whose
+	// operations are uniform and independent (a sum over a prefix, one more
+	// allocation) can add exactly P% more of them; the others refuse the flag
+	// rather than silently ignore it.
+	AcceptsInjectWork bool
 	// Setup does everything that precedes the first sample (allocating input,
 	// starting servers, checking limits) and returns the benchmark to sample.
 	Setup func(cfg Config) (*Bench, error)
@@ -42,10 +48,11 @@ type Config struct {
 	Variant  string
 	// Params holds every effective parameter, size and defaults included;
 	// it is printed as the result's params.
-	Params    map[string]int64
-	Samples   int
-	Warmup    int
-	InjectPct float64
+	Params        map[string]int64
+	Samples       int
+	Warmup        int
+	InjectPct     float64
+	InjectWorkPct float64
 }
 
 // Size is the --size parameter.

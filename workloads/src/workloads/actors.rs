@@ -23,6 +23,7 @@ pub const WORKLOAD: Workload = Workload {
     name: "actors",
     variants: &["tokio"],
     defaults: |_| vec![("size", 10_000), ("actors", 100), ("mailbox", 64)],
+    accepts_inject_work: false,
     run,
 };
 

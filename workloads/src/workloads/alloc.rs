@@ -15,6 +15,7 @@ pub const WORKLOAD: Workload = Workload {
     name: "alloc",
     variants: &["box", "box-elidable"],
     defaults: |_| vec![("size", 100_000)],
+    accepts_inject_work: true,
     run,
 };
 
@@ -27,10 +28,16 @@ fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
         "box" => boxed,
         _ => elidable,
     };
+    let extra = sampling::extra_ops(n, invocation.inject_work_pct);
     let series = sampling::run(invocation, |clock| {
         let n = black_box(n);
         let timer = clock.start();
         let checksum = black_box(allocate(n));
+        // `--inject-work-pct`: more allocations of the same kind, their count
+        // discarded so the checksum stays N.
+        if extra > 0 {
+            black_box(allocate(black_box(extra)));
+        }
         Ok(Sample {
             ns: timer.stop(),
             checksum,
@@ -68,13 +75,24 @@ fn elidable(n: u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use crate::workloads::tests::run_quietly;
+    use crate::workloads::tests::{run_quietly, try_run_line};
 
     #[test]
     fn checksum_is_n() {
         for variant in ["box", "box-elidable"] {
             let report = run_quietly("alloc", variant, &[("size", 3000)]);
             assert_eq!(report.checksum, "3000", "{variant}");
+        }
+    }
+
+    #[test]
+    fn injected_work_keeps_the_checksum() {
+        for variant in ["box", "box-elidable"] {
+            let line = format!(
+                "alloc --variant {variant} --size 3000 --samples 2 --warmup 1 --inject-work-pct 5"
+            );
+            let report = try_run_line(&line).unwrap_or_else(|f| panic!("{line}: {f:?}"));
+            assert_eq!(report.checksum, "3000", "{line}");
         }
     }
 }

@@ -34,6 +34,7 @@ pub const WORKLOAD: Workload = Workload {
             ("message", MESSAGE_BYTES as u64),
         ]
     },
+    accepts_inject_work: false,
     run,
 };
 

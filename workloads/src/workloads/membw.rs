@@ -11,6 +11,7 @@ pub const WORKLOAD: Workload = Workload {
     name: "membw",
     variants: &["stream"],
     defaults: |_| vec![("size", 1_000_000)],
+    accepts_inject_work: true,
     run,
 };
 

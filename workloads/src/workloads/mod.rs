@@ -57,7 +57,18 @@ pub mod tests {
                 args.extend(["--param".to_string(), format!("{key}={value}")]);
             }
         }
-        let Command::Run(invocation) = contract::parse(&args, CATALOGUE)? else {
+        try_run_args(&args)
+    }
+
+    /// Runs a whole command line (everything after `versus-rs`, split at spaces), for
+    /// tests of flags beyond the parameters.
+    pub fn try_run_line(line: &str) -> Result<Report, Failure> {
+        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        try_run_args(&args)
+    }
+
+    fn try_run_args(args: &[String]) -> Result<Report, Failure> {
+        let Command::Run(invocation) = contract::parse(args, CATALOGUE)? else {
             panic!("{args:?} is not a run");
         };
         let workload = CATALOGUE

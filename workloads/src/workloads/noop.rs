@@ -12,6 +12,7 @@ pub const WORKLOAD: Workload = Workload {
     name: "noop",
     variants: &["none"],
     defaults: |_| vec![("size", 1)],
+    accepts_inject_work: false,
     run,
 };
 

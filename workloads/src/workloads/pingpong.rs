@@ -26,6 +26,7 @@ pub const WORKLOAD: Workload = Workload {
         "std-thread" => vec![("size", 10_000), ("buffer", 0)],
         _ => vec![("size", 10_000), ("buffer", 1)],
     },
+    accepts_inject_work: false,
     run,
 };
 

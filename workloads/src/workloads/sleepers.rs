@@ -26,6 +26,7 @@ pub const WORKLOAD: Workload = Workload {
     name: "sleepers",
     variants: &["thread", "tokio"],
     defaults: |_| vec![("size", 1_000), ("sleep_ms", 10)],
+    accepts_inject_work: false,
     run,
 };
 

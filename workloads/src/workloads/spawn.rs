@@ -18,6 +18,7 @@ pub const WORKLOAD: Workload = Workload {
     name: "spawn",
     variants: &["thread", "tokio"],
     defaults: |_| vec![("size", 1_000)],
+    accepts_inject_work: false,
     run,
 };
 

@@ -14,6 +14,7 @@ pub const WORKLOAD: Workload = Workload {
     name: "sum",
     variants: &["iter", "scalar"],
     defaults: |_| vec![("size", 1_000_000)],
+    accepts_inject_work: true,
     run,
 };
 
@@ -40,14 +41,19 @@ pub fn measure(
     report: &mut Report,
     add: fn(&[u64]) -> u64,
 ) -> Result<(), Failure> {
-    report.ops = invocation.param("size");
+    let n = invocation.param("size");
+    report.ops = n;
     let input = input(invocation)?;
+    let extra = sampling::extra_ops(n, invocation.inject_work_pct);
     let series = sampling::run(invocation, |clock| {
         // Passing the slice through black_box each sample keeps LLVM from hoisting
         // the sum out of the sample loop.
         let values = black_box(input.as_slice());
         let timer = clock.start();
         let total = black_box(add(values));
+        if extra > 0 {
+            black_box(add_again(add, values, extra));
+        }
         Ok(Sample {
             ns: timer.stop(),
             checksum: total,
@@ -56,6 +62,22 @@ pub fn measure(
     })?;
     series.write_to(report);
     Ok(())
+}
+
+/// The work `--inject-work-pct` adds: `add` over the first `extra` elements, going
+/// round the input again when `extra` exceeds it, so that exactly `extra` more elements
+/// are added with the sample's own code. The caller discards the total, so the
+/// checksum is unchanged.
+fn add_again(add: fn(&[u64]) -> u64, values: &[u64], extra: u64) -> u64 {
+    let mut total = 0u64;
+    let mut remaining = extra;
+    // An empty input has nothing to add again (and would never shrink `remaining`).
+    while remaining > 0 && !values.is_empty() {
+        let take = remaining.min(values.len() as u64);
+        total = total.wrapping_add(add(&values[..take as usize]));
+        remaining -= take;
+    }
+    total
 }
 
 /// The idiomatic code: wrapping in release builds, where overflow checks are off.
@@ -77,7 +99,8 @@ fn scalar(values: &[u64]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use crate::workloads::tests::run_quietly;
+    use super::{add_again, iter, scalar};
+    use crate::workloads::tests::{run_quietly, try_run_line};
 
     #[test]
     fn checksum_is_n_times_n_minus_one_over_two() {
@@ -90,5 +113,37 @@ mod tests {
             );
             assert_eq!(report.ops, 1000);
         }
+    }
+
+    #[test]
+    fn injected_work_keeps_the_checksum() {
+        for (workload, variant) in [("sum", "iter"), ("sum", "scalar"), ("membw", "stream")] {
+            for pct in ["0.5", "250"] {
+                let line = format!(
+                    "{workload} --variant {variant} --size 1000 --samples 2 --warmup 1 --inject-work-pct {pct}"
+                );
+                let report = try_run_line(&line).unwrap_or_else(|f| panic!("{line}: {f:?}"));
+                assert_eq!(report.checksum, (1000u64 * 999 / 2).to_string(), "{line}");
+                assert_eq!(report.ops, 1000, "{line}");
+            }
+        }
+    }
+
+    #[test]
+    fn add_again_adds_exactly_the_extra_elements() {
+        // Over ones, the total counts the elements added.
+        let ones = [1u64; 10];
+        for add in [iter as fn(&[u64]) -> u64, scalar] {
+            assert_eq!(add_again(add, &ones, 0), 0);
+            assert_eq!(add_again(add, &ones, 3), 3);
+            assert_eq!(add_again(add, &ones, 25), 25, "round the input again");
+            assert_eq!(add_again(add, &[], 25), 0);
+        }
+        let values: Vec<u64> = (0..10).collect();
+        assert_eq!(
+            add_again(iter, &values, 4),
+            6,
+            "the first elements: 0 + 1 + 2 + 3"
+        );
     }
 }
