@@ -20,13 +20,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::catalogue::Lang;
 use crate::cli::{Ab, CompareFormat};
 use crate::compare;
 use crate::plan::{self, Built, Selection, Series};
 use crate::process::Cmd;
-use crate::record::{Protocol, RunRecord, Status, ToolchainRecord, RUN_SCHEMA};
-use crate::run::{self, Job, Settings};
+use crate::record::{Protocol, RunRecord, Status, RUN_SCHEMA};
+use crate::run::{self, Job, Prepared, Settings};
 use crate::trial::Outcome;
 use crate::{history, machine, source, stats, toolchains};
 
@@ -48,7 +47,12 @@ impl Ab {
             self.base
         );
 
-        let sides = build_sides(root, &[&base_dir, &head_dir], &self.args.toolchains)?;
+        let sides = build_sides(
+            root,
+            &[&base_dir, &head_dir],
+            &self.args.toolchains,
+            self.args.instructions,
+        )?;
         let built: Vec<Built> = sides[0]
             .iter()
             .map(|t| Built {
@@ -59,11 +63,9 @@ impl Ab {
         let selection = Selection::from_args(&self.args);
         let series = plan::select(&selection, &built)?;
         let jobs = jobs(&series, &sides);
-        let settings = Settings::from_args(root, &self.args, 0)?;
-        let compare_settings = compare::Settings {
-            threshold: self.threshold / 100.0,
-            ..compare::Settings::default()
-        };
+        let mut settings = Settings::from_args(root, &self.args, 0)?;
+        settings.count_with(sides.iter().flatten());
+        let compare_settings = self.thresholds.settings()?;
 
         let mut outcomes: Vec<Vec<Outcome>> = Vec::new();
         let pilot = self.args.rounds.unwrap_or(self.pilot).max(2);
@@ -72,7 +74,19 @@ impl Ab {
         let targets = if self.args.rounds.is_some() {
             vec![pilot; series.len()]
         } else {
-            let plans = plan_pairs(&series, &outcomes, pilot, &compare_settings, &self);
+            let sides: Vec<(&[Outcome], &[Outcome])> = outcomes
+                .chunks(2)
+                .map(|pair| (pair[0].as_slice(), pair[1].as_slice()))
+                .collect();
+            let plans = plan_pairs(
+                &series,
+                &sides,
+                pilot,
+                &compare_settings,
+                self.detect,
+                self.cap,
+                comparisons(&series, self.args.instructions),
+            );
             for plan in &plans {
                 eprintln!("{}", plan.describe());
             }
@@ -206,12 +220,6 @@ fn worktree(root: &Path, commit: &str) -> Result<PathBuf> {
 }
 
 /// One side's toolchain, built.
-pub struct SideToolchain {
-    pub lang: Lang,
-    pub binary: PathBuf,
-    pub record: ToolchainRecord,
-}
-
 /// Builds every side with the same toolchains: the orchestrator's pins, found once. By
 /// default one pin per language (the first found), since an A/B session asks what a
 /// change did, not how toolchains differ.
@@ -219,7 +227,8 @@ pub fn build_sides(
     root: &Path,
     dirs: &[&PathBuf],
     wanted: &[String],
-) -> Result<Vec<Vec<SideToolchain>>> {
+    counting: bool,
+) -> Result<Vec<Vec<Prepared>>> {
     let pins = toolchains::load_pins(root)?;
     let discoveries = toolchains::discover(root, &pins)?;
     for id in wanted {
@@ -259,12 +268,7 @@ pub fn build_sides(
         let mut side = Vec::new();
         for found in &chosen {
             eprintln!("building {} with {}", dir.display(), found.pin.id);
-            let binary = toolchains::build(dir, found)?;
-            side.push(SideToolchain {
-                lang: found.pin.lang,
-                binary,
-                record: toolchains::record(dir, found)?,
-            });
+            side.push(run::build_prepared(dir, found, counting)?);
         }
         sides.push(side);
     }
@@ -272,8 +276,8 @@ pub fn build_sides(
 }
 
 /// Jobs 2i and 2i+1 are series i's base and head.
-fn jobs(series: &[Series], sides: &[Vec<SideToolchain>]) -> Vec<Job> {
-    let binary = |side: &[SideToolchain], id: &str| {
+fn jobs(series: &[Series], sides: &[Vec<Prepared>]) -> Vec<Job> {
+    let binary = |side: &[Prepared], id: &str| {
         side.iter()
             .find(|t| t.record.id == id)
             .map(|t| t.binary.clone())
@@ -326,7 +330,7 @@ pub struct PairPlan {
 }
 
 impl PairPlan {
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         let noise = self
             .noise_sd_log
             .map_or("unknown".to_string(), |n| format!("{:.2} %", n * 100.0));
@@ -343,39 +347,38 @@ impl PairPlan {
     }
 }
 
-/// Plans each series' pairs from its pilot: enough to detect `ab.detect` % at the
-/// measured noise, no more than its time cap allows, no fewer than the pilot ran.
-fn plan_pairs(
+/// Plans each series' pairs from its pilot (`sides[i]`: series i's base and head
+/// outcomes): enough to detect a slowdown of `detect` % at the measured noise, when it
+/// is the only change among `comparisons`, no more than `cap` seconds of measurement
+/// (both sides' trials) allow, no fewer than the pilot ran.
+pub fn plan_pairs(
     series: &[Series],
-    outcomes: &[Vec<Outcome>],
+    sides: &[(&[Outcome], &[Outcome])],
     pilot: u32,
     settings: &compare::Settings,
-    ab: &Ab,
+    detect: f64,
+    cap: f64,
+    comparisons: usize,
 ) -> Vec<PairPlan> {
-    let comparisons = comparisons(series, ab.args.instructions);
     series
         .iter()
-        .enumerate()
-        .map(|(index, item)| {
-            let (base, head) = (&outcomes[2 * index], &outcomes[2 * index + 1]);
+        .zip(sides)
+        .map(|(item, (base, head))| {
             let ok = |o: &&Outcome| o.status == Status::Ok;
             let log_ratios = crate::trial::paired_log_ratios(
                 base.iter().filter(ok).map(|o| &o.trial),
                 head.iter().filter(ok).map(|o| &o.trial),
             );
             let noise = (log_ratios.len() >= 2).then(|| stats::paired_noise(&log_ratios));
-            let needed = noise.and_then(|noise| {
-                settings.pairs_needed(noise, 1.0 + ab.detect / 100.0, comparisons)
-            });
+            let needed = noise
+                .and_then(|noise| settings.pairs_needed(noise, 1.0 + detect / 100.0, comparisons));
             let pair_seconds: f64 = base
                 .iter()
-                .chain(head)
+                .chain(head.iter())
                 .map(|o| o.trial.wall_ns as f64 / 1e9)
                 .sum::<f64>()
                 / (base.len().max(1)) as f64;
-            let cap = (ab.cap / pair_seconds.max(1e-3))
-                .floor()
-                .min(u32::MAX as f64) as u32;
+            let cap = (cap / pair_seconds.max(1e-3)).floor().min(u32::MAX as f64) as u32;
             let pairs = match needed {
                 Some(needed) => (needed as u32).clamp(pilot, cap.max(pilot)),
                 None => pilot,

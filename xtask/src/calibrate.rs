@@ -2,13 +2,18 @@
 //! verdict can be read against this machine's measured power.
 //!
 //! For every series, each round runs trials of the same build as A and A′, and of A with
-//! each injected slowdown (`--inject-pct P`: the workload spins for P % of each
-//! sample's own time inside the timed region), back to back in a shuffled order, as an
-//! A/B session runs base and head. The rounds are split into disjoint blocks, one block
-//! per experiment; each experiment compares its block as a
-//! paired A/B session would: A against A′ (every verdict other than `unchanged` or
-//! `inconclusive` is a false alarm) and A against each slowdown (`slower` is a
-//! detection). The figures go into the run record's `calibration` and onto the site.
+//! each injected slowdown, back to back in a shuffled order, as an A/B session runs base
+//! and head. A slowdown is injected as time (`--inject-pct P`: the workload spins for
+//! P % of each sample's own time inside the timed region) or as work
+//! (`--inject-work-pct P`: each sample does P % more operations), which is what an
+//! instruction count sees. A pilot measures each series' noise and trial time, and each
+//! series then gets the pairs `ab` would plan for it (enough to detect `--detect` %
+//! within `--cap` seconds per comparison). After the pilot the rounds are split into
+//! disjoint blocks, one block per experiment and series; each experiment compares its
+//! block as a paired A/B session would: A against A′ (every verdict other than
+//! `unchanged` or `inconclusive` is a false alarm) and A against each slowdown (`slower`
+//! is a detection: of time for a time injection, of instructions for a work
+//! injection). The figures go into the run record's `calibration` and onto the site.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,12 +28,25 @@ use crate::record::{
     Calibration, Protocol, ResultRecord, RunRecord, SeriesCalibration, Status, RUN_SCHEMA,
 };
 use crate::run::{self, Job, Settings};
+use crate::trial::Outcome;
 use crate::{history, machine, source, stats};
+
+/// Pairs per experiment when instructions are counted and `--pairs` is not given. Every
+/// trial is counted then, and the signed-rank test of 12 pairs that all moved the same
+/// way has p = 2/2¹² ≈ 0.0005, low enough to survive the Benjamini–Hochberg adjustment
+/// across a suite's comparisons at α = 0.005.
+const INSTRUCTION_PAIRS: u32 = 12;
 
 impl Calibrate {
     pub fn run(self, root: &Path) -> Result<()> {
         let started = time::OffsetDateTime::now_utc();
-        let sides = ab::build_sides(root, &[&root.to_path_buf()], &self.args.toolchains)?;
+        let counting = self.args.instructions;
+        let sides = ab::build_sides(
+            root,
+            &[&root.to_path_buf()],
+            &self.args.toolchains,
+            counting,
+        )?;
         let side = &sides[0];
         let built: Vec<Built> = side
             .iter()
@@ -39,7 +57,17 @@ impl Calibrate {
             .collect();
         let selection = Selection::from_args(&self.args);
         let series = plan::select(&selection, &built)?;
-        let arms = arms(&self.inject);
+        let arms = arms(&self.inject, &self.inject_work);
+        if arms.iter().any(|arm| arm.injection == Injection::Work)
+            && series
+                .iter()
+                .any(|s| !s.workload.counts_instructions && s.workload.name != "membw")
+        {
+            bail!(
+                "--inject-work applies to sum, membw and alloc only; add `--only sum,alloc` \
+                 to calibrate with it"
+            );
+        }
         let jobs: Vec<Job> = series
             .iter()
             .flat_map(|item| {
@@ -51,38 +79,70 @@ impl Calibrate {
                 arms.iter().map(move |arm| Job {
                     series: item.clone(),
                     binary: binary.clone(),
-                    extra_args: arm.inject.map_or(Vec::new(), |p| {
-                        vec!["--inject-pct".to_string(), p.to_string()]
-                    }),
+                    extra_args: arm.args(),
                     tag: Some(arm.name.clone()),
                 })
             })
             .collect();
-        let threshold = self.threshold / 100.0;
-        let compare_settings = compare::Settings {
-            threshold,
-            ..compare::Settings::default()
-        };
-        // The design point of the harness: a 2 % slowdown on a series whose paired noise
-        // is 3 %, among all the comparisons (time and max RSS per series) of the suite.
-        let pairs = self.pairs.unwrap_or_else(|| {
-            compare_settings
-                .pairs_needed(0.03, 1.02, ab::comparisons(&series, settings_counts(&self)))
-                .map_or(20, |n| n as u32)
-        });
-        let rounds = self.experiments * pairs;
-        if rounds == 0 {
+        let compare_settings = self.thresholds.settings()?;
+        if self.experiments == 0 || self.pairs == Some(0) {
             bail!("--experiments and --pairs must both be at least 1");
         }
+        let mut settings = Settings::from_args(root, &self.args, 0)?;
+        settings.count_with(side.iter());
+        let mut outcomes: Vec<Vec<Outcome>> = Vec::new();
+
+        // The pilot, unless the pairs are given: instruction counts need no plan.
+        let fixed = self.pairs.or(counting.then_some(INSTRUCTION_PAIRS));
+        let pilot = if fixed.is_some() {
+            0
+        } else {
+            self.pilot.max(2)
+        };
+        let pairs: Vec<u32> = match fixed {
+            Some(pairs) => vec![pairs; series.len()],
+            None => {
+                eprintln!(
+                    "calibrating {} series: a pilot of {pilot} rounds",
+                    series.len()
+                );
+                let order = adjacent_arms(&vec![pilot; series.len()], 0, arms.len(), settings.seed);
+                run::run_jobs(&jobs, &order, 0, &settings, &mut outcomes);
+                let sides: Vec<(&[Outcome], &[Outcome])> = outcomes
+                    .chunks(arms.len())
+                    .map(|arms| (arms[0].as_slice(), arms[1].as_slice()))
+                    .collect();
+                let plans = ab::plan_pairs(
+                    &series,
+                    &sides,
+                    2,
+                    &compare_settings,
+                    self.detect,
+                    self.cap,
+                    ab::comparisons(&series, counting),
+                );
+                for plan in &plans {
+                    eprintln!("{}", plan.describe());
+                }
+                plans.iter().map(|plan| plan.pairs).collect()
+            }
+        };
+        if counting {
+            // Every round of an instruction calibration is counted: each experiment
+            // needs counts of its own.
+            settings.counted_rounds = u32::MAX;
+        }
+        let targets: Vec<u32> = pairs.iter().map(|p| pilot + p * self.experiments).collect();
+        let last = targets.iter().copied().max().unwrap_or(pilot);
+        settings.rounds = last;
         eprintln!(
-            "calibrating {} series: {} experiments of {pairs} pairs",
+            "calibrating {} series: {} experiments of {} pairs",
             series.len(),
-            self.experiments
+            self.experiments,
+            describe_pairs(&pairs)
         );
-        let settings = Settings::from_args(root, &self.args, rounds)?;
-        let order = adjacent_arms(series.len(), arms.len(), rounds, settings.seed);
-        let mut outcomes = Vec::new();
-        run::run_jobs(&jobs, &order, 0, &settings, &mut outcomes);
+        let order = adjacent_arms(&targets, pilot, arms.len(), settings.seed ^ 0x00ca_11b7);
+        run::run_jobs(&jobs, &order, pilot, &settings, &mut outcomes);
         let results = run::assemble(&jobs, outcomes);
 
         let template = RunRecord {
@@ -103,13 +163,20 @@ impl Calibrate {
             results: Vec::new(),
             calibration: None,
         };
+        let blocks: Vec<Blocks> = pairs
+            .iter()
+            .map(|&pairs| Blocks {
+                first_round: pilot,
+                pairs,
+            })
+            .collect();
         let calibration = evaluate(
             &template,
             &series,
             &results,
             &arms,
             self.experiments,
-            pairs,
+            &blocks,
             &compare_settings,
         );
         eprintln!("{}", describe(&calibration));
@@ -124,67 +191,146 @@ impl Calibrate {
     }
 }
 
-/// The rounds: series in a shuffled order, and each series' arms back to back in an
-/// order shuffled per round, as an A/B session runs base and head back to back. On a
-/// machine whose slow phases last longer than a trial, only adjacent trials share them:
-/// shuffling the arms across the whole round measured 19 to 59 % paired noise where
-/// back-to-back pairs measure 1 to 2 %, and calibration must measure what `ab` does.
-pub fn adjacent_arms(series: usize, arms: usize, rounds: u32, seed: u64) -> Vec<Vec<usize>> {
-    let series_orders = plan::interleave(series, rounds, seed);
-    let arm_orders = plan::interleave(arms, rounds, seed ^ 0x00a5_a5a5_a5a5_a5a5);
-    series_orders
-        .into_iter()
-        .zip(arm_orders)
-        .map(|(series_order, arm_order)| {
+fn describe_pairs(pairs: &[u32]) -> String {
+    let (low, high) = (
+        pairs.iter().min().copied().unwrap_or(0),
+        pairs.iter().max().copied().unwrap_or(0),
+    );
+    if low == high {
+        low.to_string()
+    } else {
+        format!("{low} to {high} (per series)")
+    }
+}
+
+/// Rounds `from..max(targets)`: series (those whose target is beyond the round) in a
+/// shuffled order, and each series' arms back to back in an order shuffled per round,
+/// as an A/B session runs base and head back to back. On a machine whose slow phases
+/// last longer than a trial, only adjacent trials share them: shuffling the arms across
+/// the whole round measured 19 to 59 % paired noise where back-to-back pairs measure 1
+/// to 2 %, and calibration must measure what `ab` does.
+pub fn adjacent_arms(targets: &[u32], from: u32, arms: usize, seed: u64) -> Vec<Vec<usize>> {
+    let last = targets.iter().copied().max().unwrap_or(0);
+    let count = last.saturating_sub(from);
+    let series_orders = plan::interleave(targets.len(), count, seed);
+    let arm_orders = plan::interleave(arms, count, seed ^ 0x00a5_a5a5_a5a5_a5a5);
+    (from..last)
+        .zip(series_orders.into_iter().zip(arm_orders))
+        .map(|(round, (series_order, arm_order))| {
             series_order
                 .into_iter()
+                .filter(|&s| targets[s] > round)
                 .flat_map(|s| arm_order.iter().map(move |a| s * arms + a))
                 .collect()
         })
         .collect()
 }
 
+/// How a slowdown is injected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Injection {
+    /// None: the A and A′ arms.
+    None,
+    /// Spinning for P % of each sample's time (`--inject-pct`).
+    Time,
+    /// P % more operations in each sample (`--inject-work-pct`).
+    Work,
+}
+
 /// One kind of job calibration runs per series: the same build twice, then each slowdown.
 #[derive(Debug, Clone)]
 pub struct Arm {
     pub name: String,
-    pub inject: Option<f64>,
+    pub injection: Injection,
+    pub percent: f64,
 }
 
-fn settings_counts(calibrate: &Calibrate) -> bool {
-    calibrate.args.instructions
+impl Arm {
+    fn args(&self) -> Vec<String> {
+        let flag = match self.injection {
+            Injection::None => return Vec::new(),
+            Injection::Time => "--inject-pct",
+            Injection::Work => "--inject-work-pct",
+        };
+        vec![flag.to_string(), self.percent.to_string()]
+    }
+
+    /// The key of this arm's detection rate: the percentage as text, "2" or "0.5".
+    fn key(&self) -> String {
+        self.percent.to_string()
+    }
 }
 
-fn arms(inject: &[f64]) -> Vec<Arm> {
-    let mut inject = inject.to_vec();
-    inject.sort_by(f64::total_cmp);
-    inject.dedup();
+fn arms(inject: &[f64], inject_work: &[f64]) -> Vec<Arm> {
+    let sorted = |values: &[f64]| {
+        let mut values = values.to_vec();
+        values.sort_by(f64::total_cmp);
+        values.dedup();
+        values
+    };
+    let time = if inject.is_empty() && inject_work.is_empty() {
+        vec![1.0, 2.0, 5.0]
+    } else {
+        sorted(inject)
+    };
     let mut arms = vec![
         Arm {
             name: "A".into(),
-            inject: None,
+            injection: Injection::None,
+            percent: 0.0,
         },
         Arm {
             name: "A'".into(),
-            inject: None,
+            injection: Injection::None,
+            percent: 0.0,
         },
     ];
-    arms.extend(inject.into_iter().map(|p| Arm {
+    arms.extend(time.into_iter().map(|p| Arm {
         name: format!("+{p}%"),
-        inject: Some(p),
+        injection: Injection::Time,
+        percent: p,
+    }));
+    arms.extend(sorted(inject_work).into_iter().map(|p| Arm {
+        name: format!("+{p}% work"),
+        injection: Injection::Work,
+        percent: p,
     }));
     arms
 }
 
+/// Where one series' experiments lie: experiment `e` is rounds
+/// `first_round + e·pairs .. first_round + (e+1)·pairs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Blocks {
+    pub first_round: u32,
+    pub pairs: u32,
+}
+
+impl Blocks {
+    fn rounds(&self, experiment: u32) -> std::ops::Range<u32> {
+        let start = self.first_round + experiment * self.pairs;
+        start..start + self.pairs
+    }
+}
+
+/// Per series: A/A flags and detections by metric, counted over the experiments.
+#[derive(Debug, Clone, Default)]
+struct Tally {
+    false_alarms: u32,
+    instruction_false_alarms: u32,
+    detections: BTreeMap<String, u32>,
+    instruction_detections: BTreeMap<String, u32>,
+}
+
 /// Splits the rounds into experiments and compares each as a paired session. Pure:
-/// everything it needs is in the results.
+/// everything it needs is in the results (`results[s·arms + a]`: series s, arm a).
 pub fn evaluate(
     template: &RunRecord,
     series: &[Series],
     results: &[ResultRecord],
     arms: &[Arm],
     experiments: u32,
-    pairs: u32,
+    blocks: &[Blocks],
     settings: &compare::Settings,
 ) -> Calibration {
     let arm_results = |arm: usize| -> Vec<ResultRecord> {
@@ -196,10 +342,11 @@ pub fn evaluate(
             .collect()
     };
     let block = |results: &[ResultRecord], experiment: u32| -> Vec<ResultRecord> {
-        let rounds = experiment * pairs..(experiment + 1) * pairs;
         results
             .iter()
-            .map(|result| {
+            .zip(blocks)
+            .map(|(result, blocks)| {
+                let rounds = blocks.rounds(experiment);
                 let mut result = result.clone();
                 result.trials.retain(|t| rounds.contains(&t.round));
                 result
@@ -213,9 +360,9 @@ pub fn evaluate(
         record
     };
     let base = arm_results(0);
-    let mut false_alarms = vec![0u32; series.len()];
-    let mut detections: Vec<BTreeMap<String, u32>> = vec![BTreeMap::new(); series.len()];
+    let mut tallies = vec![Tally::default(); series.len()];
     let (mut total_alarms, mut total_aa) = (0, 0);
+    let (mut instruction_alarms, mut instruction_aa) = (0, 0);
     for experiment in 0..experiments {
         // The session is what makes compare pair base and head trials by round.
         let session = format!("calibration-{}-{experiment}", template.started_at);
@@ -224,62 +371,100 @@ pub fn evaluate(
             let head_record = record(block(&arm_results(arm_index), experiment), session.clone());
             let comparison =
                 compare::compare(std::slice::from_ref(&base_record), &[head_record], settings);
-            for (index, item) in series.iter().enumerate() {
-                let entries = comparison.entries.iter().filter(|e| {
-                    e.series.workload == item.workload.name
-                        && e.series.variant == item.variant
-                        && e.series.lang == item.lang.as_str()
-                        && e.series.toolchain == item.toolchain
-                        && e.series.params == item.params
-                });
-                match arm.inject {
-                    None => {
-                        let mut flagged = false;
+            for (item, tally) in series.iter().zip(tallies.iter_mut()) {
+                let entries: Vec<&compare::Entry> = comparison
+                    .entries
+                    .iter()
+                    .filter(|e| {
+                        e.series.workload == item.workload.name
+                            && e.series.variant == item.variant
+                            && e.series.lang == item.lang.as_str()
+                            && e.series.toolchain == item.toolchain
+                            && e.series.params == item.params
+                    })
+                    .collect();
+                let slower = |metric: Metric| {
+                    entries
+                        .iter()
+                        .any(|e| e.metric == metric && e.verdict == Verdict::Slower)
+                };
+                match arm.injection {
+                    Injection::None => {
                         // Incomparable entries (a failed trial) could not have raised an
                         // alarm, so they are not counted as comparisons.
-                        for entry in entries.filter(|e| e.verdict != Verdict::Incomparable) {
-                            total_aa += 1;
-                            if matches!(entry.verdict, Verdict::Slower | Verdict::Faster) {
-                                total_alarms += 1;
-                                flagged = true;
-                            }
-                        }
-                        false_alarms[index] += u32::from(flagged);
+                        let compared: Vec<&compare::Entry> = entries
+                            .iter()
+                            .copied()
+                            .filter(|e| e.verdict != Verdict::Incomparable)
+                            .collect();
+                        let changed = |e: &compare::Entry| {
+                            matches!(e.verdict, Verdict::Slower | Verdict::Faster)
+                        };
+                        let alarms = compared.iter().filter(|e| changed(e)).count() as u32;
+                        total_aa += compared.len() as u32;
+                        total_alarms += alarms;
+                        tally.false_alarms += u32::from(alarms > 0);
+                        let counted: Vec<&compare::Entry> = compared
+                            .iter()
+                            .copied()
+                            .filter(|e| e.metric == Metric::Instructions)
+                            .collect();
+                        let counted_alarms = counted.iter().filter(|e| changed(e)).count() as u32;
+                        instruction_aa += counted.len() as u32;
+                        instruction_alarms += counted_alarms;
+                        tally.instruction_false_alarms += u32::from(counted_alarms > 0);
                     }
-                    Some(_) => {
-                        let detected = entries
-                            .filter(|e| e.metric == Metric::TimePerOp)
-                            .any(|e| e.verdict == Verdict::Slower);
-                        *detections[index]
-                            .entry(
-                                arm.name
-                                    .trim_start_matches('+')
-                                    .trim_end_matches('%')
-                                    .to_string(),
-                            )
-                            .or_default() += u32::from(detected);
+                    Injection::Time => {
+                        *tally.detections.entry(arm.key()).or_default() +=
+                            u32::from(slower(Metric::TimePerOp));
+                    }
+                    Injection::Work => {
+                        *tally.instruction_detections.entry(arm.key()).or_default() +=
+                            u32::from(slower(Metric::Instructions));
                     }
                 }
             }
         }
     }
+    let rate = |hits: u32| hits as f64 / experiments.max(1) as f64;
     let a_prime = arm_results(1);
     let series = series
         .iter()
         .enumerate()
         .map(|(index, item)| {
             let (a, twin) = (&base[index], &a_prime[index]);
-            let log_ratios = if a.status == Status::Ok && twin.status == Status::Ok {
+            let both_ok = a.status == Status::Ok && twin.status == Status::Ok;
+            let log_ratios = if both_ok {
                 crate::trial::paired_log_ratios(&a.trials, &twin.trials)
             } else {
                 Vec::new()
             };
-            let seconds: f64 = [&base[index], &a_prime[index]]
+            let instruction_ratios = |other: &ResultRecord| {
+                if a.status == Status::Ok && other.status == Status::Ok {
+                    instruction_log_ratios(a, other)
+                } else {
+                    Vec::new()
+                }
+            };
+            let twin_counts = instruction_ratios(twin);
+            let counted = !twin_counts.is_empty();
+            let tally = &tallies[index];
+            let seconds: f64 = [a, twin]
                 .iter()
                 .flat_map(|r| &r.trials)
+                .filter(|t| t.round >= blocks[index].first_round)
                 .map(|t| t.wall_ns as f64 / 1e9)
                 .sum::<f64>()
                 / experiments.max(1) as f64;
+            let instruction_change = arms
+                .iter()
+                .enumerate()
+                .filter(|(_, arm)| arm.injection == Injection::Work)
+                .filter_map(|(arm_index, arm)| {
+                    let ratios = instruction_ratios(&results[index * arms.len() + arm_index]);
+                    (!ratios.is_empty()).then(|| (arm.key(), stats::median(&ratios).exp()))
+                })
+                .collect();
             SeriesCalibration {
                 workload: item.workload.name.to_string(),
                 variant: item.variant.to_string(),
@@ -288,39 +473,86 @@ pub fn evaluate(
                 params: item.params.clone(),
                 paired_noise: (log_ratios.len() >= 2).then(|| stats::paired_noise(&log_ratios)),
                 seconds_per_experiment: seconds,
-                false_alarm_rate: false_alarms[index] as f64 / experiments.max(1) as f64,
-                detection: detections[index]
+                false_alarm_rate: rate(tally.false_alarms),
+                detection: tally
+                    .detections
                     .iter()
-                    .map(|(pct, hits)| (pct.clone(), *hits as f64 / experiments.max(1) as f64))
+                    .map(|(k, v)| (k.clone(), rate(*v)))
                     .collect(),
+                pairs: Some(blocks[index].pairs),
+                instruction_noise: (twin_counts.len() >= 2)
+                    .then(|| stats::paired_noise(&twin_counts)),
+                instruction_false_alarm_rate: counted.then(|| rate(tally.instruction_false_alarms)),
+                instruction_detection: tally
+                    .instruction_detections
+                    .iter()
+                    .map(|(k, v)| (k.clone(), rate(*v)))
+                    .collect(),
+                instruction_change,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let counted = instruction_aa > 0;
     Calibration {
         experiments,
-        pairs_per_experiment: pairs,
+        pairs_per_experiment: blocks.iter().map(|b| b.pairs).max().unwrap_or(0),
         threshold: settings.threshold,
+        instructions_threshold: counted.then_some(settings.instructions_threshold),
         false_alarms: total_alarms,
         aa_comparisons: total_aa,
+        instruction_false_alarms: counted.then_some(instruction_alarms),
+        instruction_aa_comparisons: counted.then_some(instruction_aa),
         series,
     }
 }
 
-/// The table calibration prints.
-pub fn describe(calibration: &Calibration) -> String {
-    let mut percents: Vec<&String> = calibration
-        .series
+/// ln(other/a) of instructions per sample, round by round, where both were counted.
+fn instruction_log_ratios(a: &ResultRecord, other: &ResultRecord) -> Vec<f64> {
+    let counts = |result: &ResultRecord| -> BTreeMap<u32, f64> {
+        result
+            .trials
+            .iter()
+            .filter_map(|t| Some((t.round, t.instructions.as_ref()?.per_sample)))
+            .filter(|(_, count)| *count > 0.0)
+            .collect()
+    };
+    let (first, second) = (counts(a), counts(other));
+    first
         .iter()
-        .flat_map(|s| s.detection.keys())
-        .collect();
-    percents.sort_by(|a, b| {
-        a.parse::<f64>()
-            .unwrap_or(0.0)
-            .total_cmp(&b.parse::<f64>().unwrap_or(0.0))
-    });
-    percents.dedup();
+        .filter_map(|(round, count)| Some((second.get(round)? / count).ln()))
+        .collect()
+}
+
+/// The table calibration prints: time first, then instructions when they were counted.
+pub fn describe(calibration: &Calibration) -> String {
+    let sorted_keys = |keys: Vec<&String>| {
+        let mut keys: Vec<String> = keys.into_iter().cloned().collect();
+        keys.sort_by(|a, b| {
+            a.parse::<f64>()
+                .unwrap_or(0.0)
+                .total_cmp(&b.parse::<f64>().unwrap_or(0.0))
+        });
+        keys.dedup();
+        keys
+    };
+    let percents = sorted_keys(
+        calibration
+            .series
+            .iter()
+            .flat_map(|s| s.detection.keys())
+            .collect(),
+    );
+    let work = sorted_keys(
+        calibration
+            .series
+            .iter()
+            .flat_map(|s| s.instruction_detection.keys())
+            .collect(),
+    );
+    let rate =
+        |value: Option<&f64>| value.map_or("-".to_string(), |d| format!("{:.0}%", d * 100.0));
     let mut lines = vec![format!(
-        "{:<48} {:>7} {:>6} {:>8} {:>6} {}",
+        "{:<42} {:>7} {:>6} {:>7} {:>5}{}",
         "series",
         "noise",
         "pairs",
@@ -332,31 +564,17 @@ pub fn describe(calibration: &Calibration) -> String {
             .collect::<String>()
     )];
     for s in &calibration.series {
-        let params: Vec<String> = s.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let name = format!(
-            "{}/{} {} {}",
-            s.workload,
-            s.variant,
-            s.toolchain,
-            params.join(" ")
-        );
         let noise = s
             .paired_noise
             .map_or("-".to_string(), |n| format!("{:.2}%", n * 100.0));
         let detection: String = percents
             .iter()
-            .map(|p| {
-                format!(
-                    "{:>7}",
-                    s.detection
-                        .get(*p)
-                        .map_or("-".to_string(), |d| format!("{:.0}%", d * 100.0))
-                )
-            })
+            .map(|p| format!("{:>7}", rate(s.detection.get(p))))
             .collect();
         lines.push(format!(
-            "{name:<48} {noise:>7} {:>6} {:>8.1} {:>5.0}% {detection}",
-            calibration.pairs_per_experiment,
+            "{:<42} {noise:>7} {:>6} {:>7.1} {:>4.0}%{detection}",
+            series_name(s),
+            s.pairs.unwrap_or(calibration.pairs_per_experiment),
             s.seconds_per_experiment,
             s.false_alarm_rate * 100.0
         ));
@@ -368,16 +586,176 @@ pub fn describe(calibration: &Calibration) -> String {
         100.0 * calibration.false_alarms as f64 / calibration.aa_comparisons.max(1) as f64,
         calibration.experiments
     ));
+    if let (Some(alarms), Some(compared)) = (
+        calibration.instruction_false_alarms,
+        calibration.instruction_aa_comparisons,
+    ) {
+        lines.push(format!(
+            "{:<42} {:>8} {:>5}{}",
+            "instructions per operation",
+            "noise",
+            "A/A",
+            work.iter()
+                .map(|p| format!("{:>24}", format!("+{p}% work (measured)")))
+                .collect::<String>()
+        ));
+        for s in calibration
+            .series
+            .iter()
+            .filter(|s| s.instruction_noise.is_some())
+        {
+            let noise = s
+                .instruction_noise
+                .map_or("-".to_string(), |n| format!("{:.3}%", n * 100.0));
+            let detection: String = work
+                .iter()
+                .map(|p| {
+                    let change = s
+                        .instruction_change
+                        .get(p)
+                        .map_or(String::new(), |c| format!(" ({:+.3}%)", (c - 1.0) * 100.0));
+                    format!(
+                        "{:>24}",
+                        format!("{}{change}", rate(s.instruction_detection.get(p)))
+                    )
+                })
+                .collect();
+            lines.push(format!(
+                "{:<42} {noise:>8} {:>5}{detection}",
+                series_name(s),
+                rate(s.instruction_false_alarm_rate.as_ref()),
+            ));
+        }
+        lines.push(format!(
+            "A/A of instructions: {alarms} of {compared} comparisons flagged"
+        ));
+    }
     lines.join("\n")
+}
+
+fn series_name(s: &SeriesCalibration) -> String {
+    let params: Vec<String> = s.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!(
+        "{}/{} {} {}",
+        s.workload,
+        s.variant,
+        s.toolchain,
+        params.join(" ")
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::{self, Lang};
+    use crate::compare::fixtures::{around, record, result, FINGERPRINT};
+    use crate::record::InstructionCount;
+
+    /// `sum/iter` trials of `rounds` rounds at a paired time noise of about 15 % (as at
+    /// quick sizes on the development VM), each counted at `per_sample` × `jitter[i]`.
+    fn counted(rounds: usize, time_scale: f64, per_sample: f64, jitter: &[f64]) -> ResultRecord {
+        let times: Vec<f64> = around(310.0, 0.15, rounds)
+            .iter()
+            .map(|t| t * time_scale)
+            .collect();
+        let mut result = result("sum", "iter", &times);
+        for (trial, factor) in result.trials.iter_mut().zip(jitter.iter().cycle()) {
+            trial.instructions = Some(InstructionCount {
+                per_sample: per_sample * factor,
+                tool: "valgrind".into(),
+                environment: Default::default(),
+                binary: None,
+            });
+        }
+        result
+    }
+
+    #[test]
+    fn work_injection_is_detected_in_instructions_and_a_twin_raises_no_alarm() {
+        let (experiments, pairs) = (4u32, 12u32);
+        let rounds = (experiments * pairs) as usize;
+        let jitter = around(1.0, 0.0002, rounds);
+        let shifted: Vec<f64> = jitter.iter().rev().copied().collect();
+        let arms = arms(&[], &[0.5]);
+        assert_eq!(
+            arms.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            ["A", "A'", "+0.5% work"]
+        );
+        assert_eq!(arms[2].args(), ["--inject-work-pct", "0.5"]);
+        // A and A′ the same build (the same counts but for jitter, the same times in a
+        // different order), the work arm 0.5 % more instructions and 0.5 % more time.
+        let results = vec![
+            counted(rounds, 1.0, 1.75e6, &jitter),
+            counted(rounds, 1.0, 1.75e6, &shifted),
+            counted(rounds, 1.005, 1.75e6 * 1.005, &shifted),
+        ];
+        let series = vec![Series {
+            workload: catalogue::find("sum").unwrap(),
+            variant: "iter",
+            lang: Lang::Rust,
+            toolchain: "rust-1.95.0".into(),
+            params: results[0].params.clone(),
+        }];
+        let template = record("calibration", None, FINGERPRINT, Vec::new());
+        let blocks = [Blocks {
+            first_round: 0,
+            pairs,
+        }];
+        let settings = compare::Settings::default();
+        let calibration = evaluate(
+            &template,
+            &series,
+            &results,
+            &arms,
+            experiments,
+            &blocks,
+            &settings,
+        );
+        let sum = &calibration.series[0];
+        assert_eq!(sum.instruction_detection["0.5"], 1.0, "{sum:#?}");
+        assert_eq!(sum.instruction_false_alarm_rate, Some(0.0));
+        assert!(
+            (sum.instruction_change["0.5"] - 1.005).abs() < 0.0005,
+            "{sum:#?}"
+        );
+        assert!(sum.instruction_noise.unwrap() < 0.001);
+        assert!(
+            sum.detection.is_empty(),
+            "no time injection, no time detection"
+        );
+        assert_eq!(sum.pairs, Some(pairs));
+        assert_eq!(calibration.instruction_false_alarms, Some(0));
+        // Per experiment, A against A′ compares time, max RSS and instructions.
+        assert_eq!(calibration.instruction_aa_comparisons, Some(experiments));
+        assert_eq!(calibration.aa_comparisons, 3 * experiments);
+        assert_eq!(calibration.instructions_threshold, Some(0.0025));
+    }
+
+    #[test]
+    fn series_with_fewer_pairs_leave_the_later_rounds() {
+        let order = adjacent_arms(&[7, 3], 2, 2, 5);
+        assert_eq!(order.len(), 5, "rounds 2..7");
+        for (offset, round) in order.iter().enumerate() {
+            let mut sorted = round.clone();
+            sorted.sort_unstable();
+            let expected: Vec<usize> = if offset < 1 {
+                vec![0, 1, 2, 3]
+            } else {
+                vec![0, 1]
+            };
+            assert_eq!(sorted, expected, "round {}", offset + 2);
+        }
+        let blocks = Blocks {
+            first_round: 2,
+            pairs: 3,
+        };
+        assert_eq!(blocks.rounds(0), 2..5);
+        assert_eq!(blocks.rounds(1), 5..8);
+    }
 
     #[test]
     fn each_series_runs_its_arms_back_to_back() {
-        let order = adjacent_arms(3, 5, 4, 11);
+        let order = adjacent_arms(&[4, 4, 4], 0, 5, 11);
         assert_eq!(order.len(), 4);
         for round in &order {
             let mut sorted = round.clone();

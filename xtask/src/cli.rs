@@ -66,12 +66,23 @@ pub struct Compare {
     pub head: String,
     #[arg(long, value_enum, default_value = "md")]
     pub format: CompareFormat,
-    /// The smallest change worth a verdict, in percent.
-    #[arg(long, default_value_t = 1.0)]
-    pub threshold: f64,
+    #[command(flatten)]
+    pub thresholds: Thresholds,
     /// The history directory [default: $VERSUS_HISTORY, else history/].
     #[arg(long)]
     pub history: Option<PathBuf>,
+}
+
+/// The smallest changes worth a verdict, shared by `compare`, `ab` and `calibrate`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Thresholds {
+    /// The smallest change worth a verdict, in percent, for time and memory.
+    #[arg(long, default_value_t = 1.0)]
+    pub threshold: f64,
+    /// The smallest change in instructions per operation worth a verdict, in percent.
+    /// Counts vary far less than time, so a smaller change is still a real one.
+    #[arg(long, default_value_t = 0.25)]
+    pub instructions_threshold: f64,
 }
 
 #[derive(Debug, Args)]
@@ -91,9 +102,8 @@ pub struct Ab {
     /// The change, in percent, that the planned pairs detect with 95 % probability.
     #[arg(long, default_value_t = 2.0)]
     pub detect: f64,
-    /// The smallest change worth a verdict, in percent.
-    #[arg(long, default_value_t = 1.0)]
-    pub threshold: f64,
+    #[command(flatten)]
+    pub thresholds: Thresholds,
     /// Seconds of measurement per series at most; a series that would need more is
     /// reported `inconclusive` with its interval.
     #[arg(long, default_value_t = 60.0)]
@@ -104,21 +114,38 @@ pub struct Ab {
 
 #[derive(Debug, Args)]
 pub struct Calibrate {
-    /// What to run (quick sizes are the usual choice); `--rounds` is not used.
+    /// What to run (quick sizes are the usual choice); `--rounds` is not used. With
+    /// `--instructions`, every trial of sum and alloc is counted, and the calibration
+    /// measures the instruction metric too.
     #[command(flatten)]
     pub args: RunArgs,
     /// Independent experiments, each a disjoint block of rounds.
     #[arg(long, default_value_t = 20)]
     pub experiments: u32,
-    /// Pairs per experiment [default: what detects 2 % at 3 % paired noise].
+    /// Pairs per experiment, the same for every series [default: planned per series from
+    /// the pilot, as `ab` plans; with --instructions, 12].
     #[arg(long)]
     pub pairs: Option<u32>,
-    /// Slowdowns to inject, in percent of each sample's own time.
-    #[arg(long, value_delimiter = ',', default_values_t = vec![1.0, 2.0, 5.0])]
+    /// Pairs of the pilot that measures each series' noise and trial time; they belong
+    /// to no experiment.
+    #[arg(long, default_value_t = 5)]
+    pub pilot: u32,
+    /// The slowdown, in percent, that the planned pairs detect with 95 % probability.
+    #[arg(long, default_value_t = 2.0)]
+    pub detect: f64,
+    /// Seconds of measurement (both sides' trials) per series and comparison at most.
+    #[arg(long, default_value_t = 60.0)]
+    pub cap: f64,
+    /// Slowdowns to inject as time, in percent of each sample's own time
+    /// (`--inject-pct`) [default: 1,2,5, unless --inject-work is given].
+    #[arg(long, value_delimiter = ',')]
     pub inject: Vec<f64>,
-    /// The smallest change worth a verdict, in percent.
-    #[arg(long, default_value_t = 1.0)]
-    pub threshold: f64,
+    /// Slowdowns to inject as work, in percent more operations per sample
+    /// (`--inject-work-pct`; sum, membw and alloc only): what instruction counts see.
+    #[arg(long, value_delimiter = ',')]
+    pub inject_work: Vec<f64>,
+    #[command(flatten)]
+    pub thresholds: Thresholds,
 }
 
 /// The formats `export` writes.

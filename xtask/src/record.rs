@@ -36,13 +36,22 @@ pub struct RunRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     pub experiments: u32,
-    /// Pairs of trials each experiment compared.
+    /// Pairs of trials each experiment compared: the most any series had, when each
+    /// series' pairs were planned from a pilot (`SeriesCalibration.pairs` has each).
     pub pairs_per_experiment: u32,
     /// The comparison threshold, as a fraction.
     pub threshold: f64,
+    /// The threshold of instructions per operation, as a fraction, when they were counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions_threshold: Option<f64>,
     /// A/A comparisons (series × metric × experiment) whose verdict was a change.
     pub false_alarms: u32,
     pub aa_comparisons: u32,
+    /// Of those, the comparisons of instructions per operation, and their false alarms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction_false_alarms: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction_aa_comparisons: Option<u32>,
     pub series: Vec<SeriesCalibration>,
 }
 
@@ -64,6 +73,24 @@ pub struct SeriesCalibration {
     /// Injected slowdown in percent (as text, "2") → fraction of experiments whose time
     /// per operation came out `slower`.
     pub detection: BTreeMap<String, f64>,
+    /// Pairs each of this series' experiments compared (absent in older records, whose
+    /// series all had `Calibration.pairs_per_experiment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<u32>,
+    /// Standard deviation of ln(A′/A) of instructions per operation, when counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction_noise: Option<f64>,
+    /// Fraction of A/A experiments whose instructions per operation were flagged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction_false_alarm_rate: Option<f64>,
+    /// Injected work in percent (`--inject-work-pct`, as text, "0.5") → fraction of
+    /// experiments whose instructions per operation came out `slower`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub instruction_detection: BTreeMap<String, f64>,
+    /// Injected work in percent → the median ratio of instructions per operation of the
+    /// injected arm to A, over every counted round: the change the injection made.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub instruction_change: BTreeMap<String, f64>,
 }
 
 /// The commit that was measured.
@@ -248,6 +275,11 @@ pub struct InstructionCount {
     /// (docs/instructions.md: GOMAXPROCS=1 and asyncpreemptoff for Go).
     #[serde(default)]
     pub environment: BTreeMap<String, String>,
+    /// The file name of the binary counted: the trial's own (`versus-rs`), or Go's
+    /// counting build (`versus-go-count`, built without the randomised heap base; the
+    /// toolchain's `detail` names its GOEXPERIMENT). Absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary: Option<String>,
 }
 
 /// The object a workload process prints on stdout (docs/workload-spec.md).

@@ -10,6 +10,8 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -19,7 +21,9 @@ use crate::catalogue::Lang;
 use crate::cli::{Run, RunArgs};
 use crate::plan::{self, Built, Selection, Series};
 use crate::process::Cmd;
-use crate::record::{Protocol, ResultRecord, RunRecord, Status, ToolchainRecord, RUN_SCHEMA};
+use crate::record::{
+    InstructionCount, Protocol, ResultRecord, RunRecord, Status, ToolchainRecord, RUN_SCHEMA,
+};
 use crate::trial::{self, Outcome};
 use crate::{history, instructions, machine, source, toolchains};
 
@@ -37,7 +41,7 @@ impl Run {
 pub fn run_and_record(root: &Path, args: &RunArgs) -> Result<(PathBuf, RunRecord)> {
     let history_dir = history::resolve(root, args.history.clone());
     let started = now();
-    let prepared = prepare(root, &args.toolchains)?;
+    let prepared = prepare(root, &args.toolchains, args.instructions)?;
     let built: Vec<Built> = prepared
         .iter()
         .map(|p| Built {
@@ -51,7 +55,9 @@ pub fn run_and_record(root: &Path, args: &RunArgs) -> Result<(PathBuf, RunRecord
         .iter()
         .map(|p| (p.record.id.clone(), p.binary.clone()))
         .collect();
-    let settings = Settings::from_args(root, args, args.rounds.unwrap_or(DEFAULT_ROUNDS).max(1))?;
+    let mut settings =
+        Settings::from_args(root, args, args.rounds.unwrap_or(DEFAULT_ROUNDS).max(1))?;
+    settings.count_with(prepared.iter());
     let results = measure(&series, &binaries, &settings);
     let machine = machine::detect();
     let source = source::detect(root);
@@ -108,12 +114,40 @@ pub fn fail_on_failed<'a>(results: impl IntoIterator<Item = &'a ResultRecord>) -
 pub struct Prepared {
     pub lang: Lang,
     pub binary: PathBuf,
+    /// The binary whose instructions are counted instead of `binary`, when the two must
+    /// differ (`toolchains::build_counting`); built only when instructions are counted.
+    pub count_binary: Option<PathBuf>,
     pub record: ToolchainRecord,
+}
+
+/// Builds a pin's workloads: the trial binary, the counting binary when instructions
+/// are counted, and the toolchain's record (which names the counting build).
+pub fn build_prepared(root: &Path, found: &toolchains::Found, counting: bool) -> Result<Prepared> {
+    let binary = toolchains::build(root, found)?;
+    let count_binary = if counting {
+        toolchains::build_counting(root, found)?
+    } else {
+        None
+    };
+    let mut record = toolchains::record(root, found)?;
+    if count_binary.is_some() {
+        if let Some(experiment) = toolchains::counting_experiment(&found.pin) {
+            record
+                .detail
+                .insert("counting build GOEXPERIMENT".to_string(), experiment);
+        }
+    }
+    Ok(Prepared {
+        lang: found.pin.lang,
+        binary,
+        count_binary,
+        record,
+    })
 }
 
 /// Finds the pinned toolchains, keeps those asked for, builds each into its own
 /// directory and records exactly what it is.
-pub fn prepare(root: &Path, wanted: &[String]) -> Result<Vec<Prepared>> {
+pub fn prepare(root: &Path, wanted: &[String], counting: bool) -> Result<Vec<Prepared>> {
     let pins = toolchains::load_pins(root)?;
     for id in wanted {
         if !pins.iter().any(|pin| &pin.id == id) {
@@ -168,13 +202,7 @@ pub fn prepare(root: &Path, wanted: &[String]) -> Result<Vec<Prepared>> {
             "building the {} workloads with {} ({})",
             pin.lang, pin.id, found.source
         );
-        let binary = toolchains::build(root, &found)?;
-        let record = toolchains::record(root, &found)?;
-        prepared.push(Prepared {
-            lang: pin.lang,
-            binary,
-            record,
-        });
+        prepared.push(build_prepared(root, &found, counting)?);
     }
     for lang in Lang::ALL {
         if !prepared.iter().any(|p| p.lang == lang)
@@ -224,9 +252,15 @@ pub struct Settings {
     /// `versus-launch`, through which trials are started so that their max RSS is their
     /// own; `None` starts them directly (tests of the runner's logic only).
     pub launcher: Option<PathBuf>,
-    /// Count instructions for the CPU-bound workloads with this counter, in the first
-    /// `COUNTED_ROUNDS` rounds.
+    /// Count instructions for the CPU-bound workloads with this counter, in the rounds
+    /// below `counted_rounds`.
     pub instructions: Option<instructions::Counter>,
+    /// The CPU-bound trials of rounds below this are counted: [`COUNTED_ROUNDS`] in a
+    /// run or an A/B session, every round in an instruction calibration.
+    pub counted_rounds: u32,
+    /// The binary counted in place of a trial binary, where the two differ
+    /// (`toolchains::build_counting`); a trial binary not in the map is counted itself.
+    pub counting_binaries: BTreeMap<PathBuf, PathBuf>,
 }
 
 /// Rounds whose CPU-bound trials are also counted. Counting runs the workload two or
@@ -263,7 +297,19 @@ impl Settings {
             quick: args.quick,
             launcher: Some(build_launcher(root)?),
             instructions: instruction_counter(args.instructions)?,
+            counted_rounds: COUNTED_ROUNDS,
+            counting_binaries: BTreeMap::new(),
         })
+    }
+
+    /// Counts these toolchains' trials with their counting binaries, where they have one.
+    pub fn count_with<'a>(&mut self, prepared: impl IntoIterator<Item = &'a Prepared>) {
+        for toolchain in prepared {
+            if let Some(count_binary) = &toolchain.count_binary {
+                self.counting_binaries
+                    .insert(toolchain.binary.clone(), count_binary.clone());
+            }
+        }
     }
 
     pub fn protocol(&self, series: &[Series]) -> Protocol {
@@ -345,6 +391,7 @@ pub fn run_jobs(
     outcomes.resize(jobs.len(), Vec::new());
     let started = Instant::now();
     let mut overheads = Vec::new();
+    let earlier: Vec<usize> = outcomes.iter().map(Vec::len).collect();
     for (round, indices) in order.iter().enumerate() {
         for &index in indices {
             let job = &jobs[index];
@@ -359,19 +406,19 @@ pub fn run_jobs(
                 job.label()
             ));
             let trial_started = Instant::now();
-            let mut outcome = run_trial(job, first_round + round as u32, settings);
+            let outcome = run_trial(job, first_round + round as u32, settings);
             // The runner's own share: everything but the workload process's own life
             // (launcher start, pipes, wait, parsing, bookkeeping).
             let elapsed = trial_started.elapsed().as_nanos() as u64;
             overheads.push(elapsed.saturating_sub(outcome.trial.wall_ns));
             progress.finish(&describe(job, &outcome));
-            count_instructions(job, &mut outcome, settings);
             outcomes[index].push(outcome);
         }
     }
     overheads.sort_unstable();
     let overhead = overheads.get(overheads.len() / 2).copied();
     progress.done(started.elapsed(), overheads.len() as u64, overhead);
+    count_instructions(jobs, &earlier, settings, outcomes);
 }
 
 /// Each job's outcomes as its result, then the elision check across results.
@@ -385,27 +432,103 @@ pub fn assemble(jobs: &[Job], outcomes: Vec<Vec<Outcome>>) -> Vec<ResultRecord> 
     results
 }
 
-/// Counts the instructions of a trial that just ran, when it is one to count. A count
-/// that fails is a warning: the trial's time stands.
-fn count_instructions(job: &Job, outcome: &mut Outcome, settings: &Settings) {
+/// Counts the instructions of the trials this call of [`run_jobs`] ran (those after
+/// `earlier[i]` in `outcomes[i]`) that are to be counted: CPU-bound workloads, `ok`, in
+/// a counted round. Counting waits until every timed trial has run, since a counted
+/// process keeps a CPU busy and would disturb the time of a trial beside it; then the
+/// counts run on every CPU at once, because a count of instructions does not depend on
+/// the machine's load. A count that fails is a warning: the trial's time stands.
+fn count_instructions(
+    jobs: &[Job],
+    earlier: &[usize],
+    settings: &Settings,
+    outcomes: &mut [Vec<Outcome>],
+) {
     let Some(counter) = &settings.instructions else {
         return;
     };
-    if !job.series.workload.counts_instructions
-        || outcome.status != Status::Ok
-        || outcome.trial.round >= COUNTED_ROUNDS
-    {
+    let wanted: Vec<(usize, usize)> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| jobs[*index].series.workload.counts_instructions)
+        .flat_map(|(index, list)| {
+            (earlier.get(index).copied().unwrap_or(0)..list.len())
+                .filter(move |&at| {
+                    let outcome = &list[at];
+                    outcome.status == Status::Ok && outcome.trial.round < settings.counted_rounds
+                })
+                .map(move |at| (index, at))
+        })
+        .collect();
+    if wanted.is_empty() {
         return;
     }
-    let timeout = settings
-        .timeout
-        .unwrap_or_else(|| job.series.workload.timeout(settings.quick));
-    match instructions::count_per_sample(counter, &job.binary, &workload_args(job), timeout) {
-        Ok(count) => outcome.trial.instructions = Some(count),
-        Err(error) => eprintln!(
-            "warning: {}: instructions not counted: {error:#}",
-            job.label()
-        ),
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(wanted.len());
+    eprintln!(
+        "counting the instructions of {} trials with {}, {workers} at a time",
+        wanted.len(),
+        counter.tool()
+    );
+    let started = Instant::now();
+    // The samples of a job's counted run, once a first count has found them: later
+    // counts of the job skip the pilot run.
+    let samples: Mutex<BTreeMap<usize, u32>> = Mutex::new(BTreeMap::new());
+    let next = AtomicUsize::new(0);
+    let counts: Mutex<Vec<Option<InstructionCount>>> = Mutex::new(vec![None; wanted.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let item = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&(index, _)) = wanted.get(item) else {
+                    break;
+                };
+                let job = &jobs[index];
+                let binary = settings
+                    .counting_binaries
+                    .get(&job.binary)
+                    .unwrap_or(&job.binary);
+                let timeout = settings
+                    .timeout
+                    .unwrap_or_else(|| job.series.workload.timeout(settings.quick));
+                let known = samples
+                    .lock()
+                    .expect("no counter panicked")
+                    .get(&index)
+                    .copied();
+                match instructions::count_per_sample(
+                    counter,
+                    binary,
+                    &workload_args(job),
+                    timeout,
+                    known,
+                ) {
+                    Ok((count, high)) => {
+                        samples
+                            .lock()
+                            .expect("no counter panicked")
+                            .entry(index)
+                            .or_insert(high);
+                        counts.lock().expect("no counter panicked")[item] = Some(count);
+                    }
+                    Err(error) => eprintln!(
+                        "warning: {}: instructions not counted: {error:#}",
+                        job.label()
+                    ),
+                }
+            });
+        }
+    });
+    let counts = counts.into_inner().expect("no counter panicked");
+    let counted = counts.iter().flatten().count();
+    eprintln!(
+        "{counted} of {} trials counted in {:.1} s",
+        wanted.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for ((index, at), count) in wanted.into_iter().zip(counts) {
+        outcomes[index][at].trial.instructions = count;
     }
 }
 
@@ -768,6 +891,8 @@ mod tests {
             quick: true,
             launcher: None,
             instructions: None,
+            counted_rounds: COUNTED_ROUNDS,
+            counting_binaries: BTreeMap::new(),
         };
         let results = measure(&plan, &binaries, &settings);
         let by_variant = |variant: &str| results.iter().find(|r| r.variant == variant).unwrap();
@@ -847,7 +972,9 @@ mod tests {
     #[test]
     fn unknown_toolchain_names_the_pins() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let error = prepare(root, &["rust-0.1.0".to_string()]).err().unwrap();
+        let error = prepare(root, &["rust-0.1.0".to_string()], false)
+            .err()
+            .unwrap();
         assert!(
             error.to_string().contains("toolchains.toml does not pin"),
             "{error}"

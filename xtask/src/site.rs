@@ -3,6 +3,7 @@
 //! Rendering is a pure function from records to files; the templates and static
 //! assets live in `site/` at the root so that the page can be changed without Rust.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -10,7 +11,7 @@ use serde::Serialize;
 
 use crate::cli::Site;
 use crate::history::{self, History};
-use crate::record::{RunRecord, Status};
+use crate::record::{RunRecord, SeriesCalibration, Status};
 use crate::run::format_ns;
 use crate::trial::median_ns_per_op;
 
@@ -66,10 +67,20 @@ struct CalibrationView {
 #[derive(Serialize)]
 struct CalibrationRow {
     series: String,
+    pairs: String,
     noise: String,
     seconds: String,
     false_alarm_rate: String,
     detection: Vec<String>,
+}
+
+/// Which of a calibration's measurements a view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Measured {
+    /// Time per operation against slowdowns injected as time.
+    Time,
+    /// Instructions per operation against slowdowns injected as work.
+    Instructions,
 }
 
 #[derive(Serialize)]
@@ -112,20 +123,38 @@ fn render_index(root: &Path, history_dir: &Path, history: &History) -> Result<St
         })
         .collect();
     context.insert("unreadable", &unreadable);
-    let calibration = history.records.iter().rev().find_map(calibration_view);
-    context.insert("calibration", &calibration);
+    // Time and instructions are usually calibrated by separate runs (counting every
+    // trial is slow): each from the latest record that measured it.
+    let latest = |measured| {
+        history
+            .records
+            .iter()
+            .rev()
+            .find_map(|record| calibration_view(record, measured))
+    };
+    context.insert("calibration", &latest(Measured::Time));
+    context.insert("instruction_calibration", &latest(Measured::Instructions));
     tera.render("index.html", &context)
         .context("rendering the site's index page")
 }
 
-fn calibration_view(record: &RunRecord) -> Option<CalibrationView> {
+fn calibration_view(record: &RunRecord, measured: Measured) -> Option<CalibrationView> {
     let calibration = record.calibration.as_ref()?;
     let percent = |fraction: f64| format!("{:.0} %", fraction * 100.0);
+    fn detection(s: &SeriesCalibration, measured: Measured) -> &BTreeMap<String, f64> {
+        match measured {
+            Measured::Time => &s.detection,
+            Measured::Instructions => &s.instruction_detection,
+        }
+    }
     let mut injected: Vec<String> = calibration
         .series
         .iter()
-        .flat_map(|s| s.detection.keys().cloned())
+        .flat_map(|s| detection(s, measured).keys().cloned())
         .collect();
+    if injected.is_empty() {
+        return None;
+    }
     injected.sort_by(|a, b| {
         a.parse::<f64>()
             .unwrap_or(0.0)
@@ -135,8 +164,13 @@ fn calibration_view(record: &RunRecord) -> Option<CalibrationView> {
     let rows = calibration
         .series
         .iter()
+        .filter(|s| measured == Measured::Time || s.instruction_noise.is_some())
         .map(|s| {
             let params: Vec<String> = s.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let (noise, false_alarm_rate) = match measured {
+                Measured::Time => (s.paired_noise, Some(s.false_alarm_rate)),
+                Measured::Instructions => (s.instruction_noise, s.instruction_false_alarm_rate),
+            };
             CalibrationRow {
                 series: format!(
                     "{}/{} {} {}",
@@ -145,31 +179,59 @@ fn calibration_view(record: &RunRecord) -> Option<CalibrationView> {
                     s.toolchain,
                     params.join(" ")
                 ),
-                noise: s
-                    .paired_noise
-                    .map_or("–".to_string(), |n| format!("{:.2} %", n * 100.0)),
+                pairs: s
+                    .pairs
+                    .unwrap_or(calibration.pairs_per_experiment)
+                    .to_string(),
+                noise: noise.map_or("–".to_string(), |n| format!("{:.3} %", n * 100.0)),
                 seconds: format!("{:.1}", s.seconds_per_experiment),
-                false_alarm_rate: percent(s.false_alarm_rate),
+                false_alarm_rate: false_alarm_rate.map_or("–".to_string(), percent),
                 detection: injected
                     .iter()
-                    .map(|p| s.detection.get(p).map_or("–".to_string(), |d| percent(*d)))
+                    .map(|p| {
+                        let rate = detection(s, measured)
+                            .get(p)
+                            .map_or("–".to_string(), |d| percent(*d));
+                        match s.instruction_change.get(p) {
+                            Some(change) if measured == Measured::Instructions => {
+                                format!("{rate} (measured {:+.2} %)", (change - 1.0) * 100.0)
+                            }
+                            _ => rate,
+                        }
+                    })
                     .collect(),
             }
         })
         .collect();
+    let (threshold, alarms, compared) = match measured {
+        Measured::Time => (
+            calibration.threshold,
+            calibration.false_alarms,
+            calibration.aa_comparisons,
+        ),
+        Measured::Instructions => (
+            calibration.instructions_threshold?,
+            calibration.instruction_false_alarms?,
+            calibration.instruction_aa_comparisons?,
+        ),
+    };
     Some(CalibrationView {
         run: record.id.clone(),
         machine: row(record).machine,
         experiments: calibration.experiments,
         pairs: calibration.pairs_per_experiment,
-        threshold: format!("{} %", calibration.threshold * 100.0),
+        threshold: format!("{} %", threshold * 100.0),
         false_alarms: format!(
-            "{} of {} ({:.2} %)",
-            calibration.false_alarms,
-            calibration.aa_comparisons,
-            100.0 * calibration.false_alarms as f64 / calibration.aa_comparisons.max(1) as f64
+            "{alarms} of {compared} ({:.2} %)",
+            100.0 * alarms as f64 / compared.max(1) as f64
         ),
-        injected: injected.iter().map(|p| format!("+{p} %")).collect(),
+        injected: injected
+            .iter()
+            .map(|p| match measured {
+                Measured::Time => format!("+{p} %"),
+                Measured::Instructions => format!("+{p} % work"),
+            })
+            .collect(),
         rows,
     })
 }
@@ -276,7 +338,15 @@ mod tests {
                 seconds_per_experiment: 2.5,
                 false_alarm_rate: 0.05,
                 detection: BTreeMap::from([("2".to_string(), 0.95), ("5".to_string(), 1.0)]),
+                pairs: Some(30),
+                instruction_noise: Some(0.0004),
+                instruction_false_alarm_rate: Some(0.0),
+                instruction_detection: BTreeMap::from([("0.5".to_string(), 1.0)]),
+                instruction_change: BTreeMap::from([("0.5".to_string(), 1.0049)]),
             }],
+            instructions_threshold: Some(0.0025),
+            instruction_false_alarms: Some(0),
+            instruction_aa_comparisons: Some(20),
         });
         let history = History {
             records: vec![record],
@@ -294,7 +364,11 @@ mod tests {
             "How much this machine can tell",
             "1 of 240 (0.42 %)",
             "<th class=\"num\">detects +2 %</th>",
-            "<td class=\"num\">1.23 %</td>",
+            "<td class=\"num\">1.230 %</td>",
+            "How much instruction counts can tell",
+            "0 of 20 (0.00 %)",
+            "<th class=\"num\">detects +0.5 % work</th>",
+            "<td class=\"num\">100 % (measured +0.49 %)</td>",
             "<td class=\"num\">95 %</td>",
             "broken.json</code>: not JSON",
         ] {

@@ -241,7 +241,7 @@ fn go_mod_tidy(go_dir: &Path) -> Result<Verdict> {
 /// catalogue, and runs every workload at its quick size once: each result must be
 /// `ok` with the expected checksum, or `skipped` with a limit named.
 fn workloads(root: &Path) -> Result<Verdict> {
-    let prepared = run::prepare(root, &[])?;
+    let prepared = run::prepare(root, &[], false)?;
     for lang in Lang::ALL {
         if !prepared.iter().any(|p| p.lang == lang) {
             bail!("no {lang} toolchain pinned in toolchains.toml is installed");
@@ -280,6 +280,8 @@ fn workloads(root: &Path) -> Result<Verdict> {
         quick: true,
         launcher: Some(run::build_launcher(root)?),
         instructions: None,
+        counted_rounds: run::COUNTED_ROUNDS,
+        counting_binaries: Default::default(),
     };
     let results = run::measure(&series, &binaries, &settings);
     let bad: Vec<String> = results

@@ -767,6 +767,64 @@ pub fn build(root: &Path, found: &Found) -> Result<PathBuf> {
     Ok(binary)
 }
 
+/// The Go experiment a counting build switches off: from Go 1.26 the runtime places its
+/// heap at a random base address in every process, and the page allocator's search
+/// costs a different number of instructions for each base, so the instruction count of
+/// one `alloc` sample varies by 1.3 % from process to process (0.27 % without it).
+/// docs/instructions.md has the measurements.
+pub const GO_COUNTING_EXPERIMENT: &str = "norandomizedheapbase64";
+
+/// The first Go release that knows [`GO_COUNTING_EXPERIMENT`]; older ones refuse it
+/// (and have no randomised heap base to switch off).
+const GO_COUNTING_SINCE: &str = "1.26";
+
+/// The path of a pin's counting binary (see [`build_counting`]).
+pub fn counting_binary_path(root: &Path, pin: &Pin) -> PathBuf {
+    build_dir(root, pin).join(format!("{}-count", pin.lang.binary()))
+}
+
+/// The `GOEXPERIMENT` a counting build of `pin` gets, or None when the trial binary is
+/// counted as it is (Rust, whose counts are already deterministic; Go before 1.26).
+pub fn counting_experiment(pin: &Pin) -> Option<String> {
+    if pin.lang != Lang::Go || is_below(&pin.version, GO_COUNTING_SINCE) {
+        return None;
+    }
+    // Any experiment the person set stays in force, as it does for the trial binary.
+    Some(match std::env::var("GOEXPERIMENT") {
+        Ok(existing) if !existing.trim().is_empty() => {
+            format!("{},{GO_COUNTING_EXPERIMENT}", existing.trim())
+        }
+        _ => GO_COUNTING_EXPERIMENT.to_string(),
+    })
+}
+
+/// Builds the binary whose instructions are counted in place of the trial binary, when
+/// it must differ: the same source and toolchain, with the Go runtime's per-process heap
+/// randomisation switched off so that a count measures the work and not where the heap
+/// landed. None when the trial binary itself is counted.
+pub fn build_counting(root: &Path, found: &Found) -> Result<Option<PathBuf>> {
+    let Some(experiment) = counting_experiment(&found.pin) else {
+        return Ok(None);
+    };
+    let binary = counting_binary_path(root, &found.pin);
+    Cmd::new(&found.driver)
+        .args(["build", "-trimpath", "-mod=readonly", "-o"])
+        .arg(&binary)
+        .arg(".")
+        .dir(root.join("go"))
+        .env("GOTOOLCHAIN", "local")
+        .env("GOEXPERIMENT", &experiment)
+        .env_remove("GOROOT")
+        .run()
+        .with_context(|| {
+            format!(
+                "building the Go counting binary (GOEXPERIMENT={experiment}) with {}",
+                found.pin.id
+            )
+        })?;
+    Ok(Some(binary))
+}
+
 /// The person's RUSTFLAGS (or CARGO_ENCODED_RUSTFLAGS), plus a remapping of the checkout's
 /// path: rustc embeds source paths in the binary (panic locations, line tables), so two
 /// checkouts of the same commit at different paths, as an A/B session's worktree and

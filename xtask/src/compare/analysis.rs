@@ -134,7 +134,7 @@ fn analyse_metric(
     let head_logs: Vec<f64> = head.values.iter().map(|o| o.value.ln()).collect();
     entry.base = Some(side_estimate(base, settings));
     entry.head = Some(side_estimate(head, settings));
-    let detection = settings.detection(1);
+    let detection = settings.detection_of(metric, 1);
     let (log_ratios, unmatched_base, unmatched_head) = series::pair(&base.values, &head.values);
     let interval: Interval;
     if !log_ratios.is_empty() {

@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use super::analysis::percent_label;
 use super::verdict::{short_number, signed_percent, unsigned_percent};
-use super::{Comparison, Entry, Verdict};
+use super::{Comparison, Entry, Metric, Verdict};
 
 /// The first line of every comparison comment: the GitHub step finds its own comment
 /// by it and edits it instead of adding another.
@@ -214,14 +214,26 @@ fn table(
 fn method(comparison: &Comparison) -> String {
     let settings = &comparison.settings;
     let threshold = percent_label(settings.threshold);
+    let instructions = if comparison
+        .entries
+        .iter()
+        .any(|e| e.metric == Metric::Instructions)
+    {
+        format!(
+            " (±{} for instructions)",
+            percent_label(settings.instructions_threshold)
+        )
+    } else {
+        String::new()
+    };
     format!(
         "<sub>Each trial (one process) is summarised by the median of its samples; base and \
          head trials of the same round are paired and compared on their log-ratios with the \
          Wilcoxon signed-rank test and the Hodges–Lehmann estimate (unpaired series: \
          Mann–Whitney U). Change is head / base − 1 with its {} interval; q is the \
          Benjamini–Hochberg adjustment across all {} comparisons. **slower**/**faster**: q ≤ \
-         {} and a change beyond ±{threshold}; unchanged: the whole interval within \
-         ±{threshold}. detects: the change this series would catch with {} probability. \
+         {} and a change beyond ±{threshold}{instructions}; unchanged: the whole interval \
+         within that margin. detects: the change this series would catch with {} probability. \
          Method: docs/statistics.md.</sub>",
         percent_label(settings.confidence),
         comparison.entries.len(),

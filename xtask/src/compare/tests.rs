@@ -484,7 +484,7 @@ fn markdown_leads_with_the_changes() {
 
         1. spawn/thread rust-1.95.0 size=1000, time/op: the interval −6.7 % … +8.6 % is wider than ±1 %; this series detects changes of ±34.1 %
 
-        <sub>Each trial (one process) is summarised by the median of its samples; base and head trials of the same round are paired and compared on their log-ratios with the Wilcoxon signed-rank test and the Hodges–Lehmann estimate (unpaired series: Mann–Whitney U). Change is head / base − 1 with its 95 % interval; q is the Benjamini–Hochberg adjustment across all 6 comparisons. **slower**/**faster**: q ≤ 0.005 and a change beyond ±1 %; unchanged: the whole interval within ±1 %. detects: the change this series would catch with 95 % probability. Method: docs/statistics.md.</sub>
+        <sub>Each trial (one process) is summarised by the median of its samples; base and head trials of the same round are paired and compared on their log-ratios with the Wilcoxon signed-rank test and the Hodges–Lehmann estimate (unpaired series: Mann–Whitney U). Change is head / base − 1 with its 95 % interval; q is the Benjamini–Hochberg adjustment across all 6 comparisons. **slower**/**faster**: q ≤ 0.005 and a change beyond ±1 %; unchanged: the whole interval within that margin. detects: the change this series would catch with 95 % probability. Method: docs/statistics.md.</sub>
     "#]]
     .assert_eq(&markdown);
 }
@@ -516,4 +516,60 @@ fn the_planning_table_of_the_docs_holds() {
     .map(|&(noise, effect, m)| settings.pairs_needed(noise, effect, m))
     .collect();
     assert_eq!(table, [11, 28, 59, 82, 9, 13, 40, 104].map(Some));
+}
+
+/// Gives every trial of `result` an instruction count: `per_sample` times the trial's
+/// own factor from `jitter` (round by round).
+fn with_counts(mut result: ResultRecord, per_sample: f64, jitter: &[f64]) -> ResultRecord {
+    for (trial, factor) in result.trials.iter_mut().zip(jitter.iter().cycle()) {
+        trial.instructions = Some(crate::record::InstructionCount {
+            per_sample: per_sample * factor,
+            tool: "valgrind".into(),
+            environment: Default::default(),
+            binary: Some("versus-rs".into()),
+        });
+    }
+    result
+}
+
+#[test]
+fn half_a_percent_more_instructions_is_slower_under_the_instruction_threshold() {
+    // Time as noisy as this machine's quick sizes, identical on both sides; counts
+    // exact but for a 0.01 % jitter, 0.5 % higher in head: 12 pairs, as calibrate
+    // counts per experiment.
+    let times = around(310.0, 0.15, 12);
+    let jitter = around(1.0, 0.0001, 12);
+    let base = with_counts(result("sum", "iter", &times), 1.75e6, &jitter);
+    let head_jitter: Vec<f64> = jitter.iter().rev().copied().collect();
+    let head = with_counts(result("sum", "iter", &times), 1.75e6 * 1.005, &head_jitter);
+    let base = record("base", Some("s1"), FINGERPRINT, vec![base]);
+    let head = record("head", Some("s1"), FINGERPRINT, vec![head]);
+    let comparison = compare(std::slice::from_ref(&base), &[head], &settings());
+    let instructions = comparison
+        .entries
+        .iter()
+        .find(|e| e.metric == Metric::Instructions)
+        .expect("an instructions entry");
+    assert_eq!(instructions.verdict, Verdict::Slower, "{instructions:#?}");
+    assert!(instructions.q_value.unwrap() <= settings().alpha);
+    assert_eq!(time_entry(&comparison).verdict, Verdict::Unchanged);
+
+    // Under the time threshold (1 %), the same change would be called `unchanged`.
+    let coarse = Settings {
+        instructions_threshold: 0.01,
+        ..settings()
+    };
+    let head = with_counts(result("sum", "iter", &times), 1.75e6 * 1.005, &head_jitter);
+    let head = record("head", Some("s1"), FINGERPRINT, vec![head]);
+    let comparison = compare(&[base], &[head], &coarse);
+    let instructions = comparison
+        .entries
+        .iter()
+        .find(|e| e.metric == Metric::Instructions)
+        .unwrap();
+    assert_eq!(
+        instructions.verdict,
+        Verdict::Unchanged,
+        "{instructions:#?}"
+    );
 }

@@ -1,4 +1,5 @@
-//! The verdict rule (docs/statistics.md, "Verdict"). With `t = threshold`, `α = alpha`,
+//! The verdict rule (docs/statistics.md, "Verdict"). With `t = threshold` (the
+//! metric's: `instructions_threshold` for instructions), `α = alpha`,
 //! the ratio `r = head/base` and its interval `[L, U]`:
 //!
 //! - `slower`: `q ≤ α`, `r ≥ 1 + t` and `L > 1`;
@@ -26,7 +27,7 @@ pub fn decide(pending: Pending, settings: &Settings) -> Entry {
         entry.reason = Some("no test could be made".to_string());
         return entry;
     };
-    let up = 1.0 + settings.threshold;
+    let up = 1.0 + settings.threshold_of(entry.metric);
     let down = 1.0 / up;
     let significant = q <= settings.alpha;
     let (verdict, reason) = if significant && ratio.estimate >= up && ratio.ci_low > 1.0 {
@@ -48,7 +49,7 @@ pub fn decide(pending: Pending, settings: &Settings) -> Entry {
 
 fn inconclusive_reason(entry: &Entry, p: f64, q: f64, settings: &Settings) -> String {
     let ratio = entry.ratio.expect("an inconclusive entry has a ratio");
-    let threshold = percent_label(settings.threshold);
+    let threshold = percent_label(settings.threshold_of(entry.metric));
     let interval = format!(
         "{} … {}",
         signed_percent(ratio.ci_low),

@@ -430,6 +430,7 @@ mod tests {
                 per_sample: 3_000_120.0 + round as f64 * 8.0,
                 tool: "perf".into(),
                 environment: Default::default(),
+                binary: None,
             });
         }
         let mut sum_range = result("sum", "range", "go-1.26.8", &[("size", 1_000_000)]);

@@ -146,17 +146,21 @@ fn environment_with(godebug: Option<&str>) -> Vec<(String, String)> {
 
 /// Instructions per measured sample of the workload `binary workload_args`, where
 /// `workload_args` is the command line after the binary without `--samples` and
-/// `--warmup` (this function chooses them). `timeout` limits each counted process, of
-/// which there are two or three; under Valgrind each takes several times as long as the
-/// trial it describes (docs/instructions.md gives the measured costs).
+/// `--warmup` (this function chooses them), and the samples of the high run, which a
+/// later count of the same workload can pass back as `high_samples` to skip the pilot.
+/// `timeout` limits each counted process, of which there are two or three; under
+/// Valgrind each takes several times as long as the trial it describes
+/// (docs/instructions.md gives the measured costs).
 pub fn count_per_sample(
     counter: &Counter,
     binary: &Path,
     workload_args: &[String],
     timeout: Duration,
-) -> Result<InstructionCount> {
-    let per_sample = measure(counter, binary, workload_args, timeout)
-        .and_then(|(low, high)| per_sample(&low, &high))
+    high_samples: Option<u32>,
+) -> Result<(InstructionCount, u32)> {
+    let runs = measure(counter, binary, workload_args, timeout, high_samples);
+    let per_sample = runs
+        .and_then(|(low, high)| Ok((per_sample(&low, &high)?, high.samples)))
         .with_context(|| {
             format!(
                 "counting the instructions of `{} {}` with {}",
@@ -165,11 +169,18 @@ pub fn count_per_sample(
                 counter.tool()
             )
         })?;
-    Ok(InstructionCount {
-        per_sample,
-        tool: counter.tool().to_string(),
-        environment: environment().into_iter().collect(),
-    })
+    let (per_sample, high_samples) = per_sample;
+    Ok((
+        InstructionCount {
+            per_sample,
+            tool: counter.tool().to_string(),
+            environment: environment().into_iter().collect(),
+            binary: binary
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned()),
+        },
+        high_samples,
+    ))
 }
 
 /// One counted process.
@@ -181,12 +192,14 @@ struct Run {
 
 /// The two counted runs whose difference is the count of one sample: the low one, then
 /// a pilot, then, when the pilot's difference is too small to be precise, a third run
-/// with enough samples (see [`high_samples`]).
+/// with enough samples (see [`high_samples`]); or, when an earlier count of the same
+/// workload found them (`known_high`), the low run and one of that many samples.
 fn measure(
     counter: &Counter,
     binary: &Path,
     workload_args: &[String],
     timeout: Duration,
+    known_high: Option<u32>,
 ) -> Result<(Run, Run)> {
     if let Some(flag) = workload_args.iter().find(|arg| {
         ["--samples", "--warmup"]
@@ -196,6 +209,10 @@ fn measure(
         bail!("the workload arguments already set {flag}, which the count chooses itself");
     }
     let low = run_counted(counter, binary, workload_args, LOW_SAMPLES, timeout)?;
+    if let Some(samples) = known_high.filter(|&samples| samples > LOW_SAMPLES) {
+        let high = run_counted(counter, binary, workload_args, samples, timeout)?;
+        return Ok((low, high));
+    }
     let pilot = run_counted(counter, binary, workload_args, PILOT_HIGH_SAMPLES, timeout)?;
     let high_samples = high_samples(&low, &pilot)?;
     let high = if high_samples == pilot.samples {

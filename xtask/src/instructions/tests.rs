@@ -113,6 +113,7 @@ fn samples_and_warmup_are_refused_from_the_caller() {
             Path::new("versus-rs"),
             &args,
             Duration::from_secs(1),
+            None,
         )
         .unwrap_err();
         let message = format!("{error:#}");
@@ -177,7 +178,9 @@ fn valgrind_counts_one_sample_of_sum() {
         return;
     };
     let args = ["sum", "--variant", "iter", "--size", "1000000"].map(String::from);
-    let count = count_per_sample(&counter, &binary, &args, Duration::from_secs(120)).unwrap();
+    let count = count_per_sample(&counter, &binary, &args, Duration::from_secs(120), None)
+        .unwrap()
+        .0;
     assert_eq!(count.tool, "valgrind");
     // Whatever the vectorisation, summing a million numbers takes between a fraction of
     // an instruction and a few instructions per number.
@@ -193,7 +196,8 @@ fn a_failing_workload_is_named_with_the_tool_and_its_stderr() {
         return;
     };
     let args = ["sum", "--variant", "nope"].map(String::from);
-    let error = count_per_sample(&counter, &binary, &args, Duration::from_secs(60)).unwrap_err();
+    let error =
+        count_per_sample(&counter, &binary, &args, Duration::from_secs(60), None).unwrap_err();
     let message = format!("{error:#}");
     assert!(
         message.contains("counting the instructions of") && message.contains("with valgrind"),
@@ -280,8 +284,14 @@ fn measure_with_cost(series: &Series, args: &[String]) -> (Run, Run, Duration, D
         program: PathBuf::from("valgrind"),
     };
     let (cpu, wall) = (children_cpu(), Instant::now());
-    let (low, high) = measure(&counter, &series.binary(), args, Duration::from_secs(1800))
-        .unwrap_or_else(|error| panic!("{}: {error:#}", series.name()));
+    let (low, high) = measure(
+        &counter,
+        &series.binary(),
+        args,
+        Duration::from_secs(1800),
+        None,
+    )
+    .unwrap_or_else(|error| panic!("{}: {error:#}", series.name()));
     (low, high, wall.elapsed(), children_cpu() - cpu)
 }
 
