@@ -372,12 +372,14 @@ pub fn plan_pairs(
             let noise = (log_ratios.len() >= 2).then(|| stats::paired_noise(&log_ratios));
             let needed = noise
                 .and_then(|noise| settings.pairs_needed(noise, 1.0 + detect / 100.0, comparisons));
-            let pair_seconds: f64 = base
+            // The median trial, not the mean: a pilot of a few trials that met a busy
+            // moment would otherwise cut the plan of a whole session.
+            let walls: Vec<f64> = base
                 .iter()
                 .chain(head.iter())
                 .map(|o| o.trial.wall_ns as f64 / 1e9)
-                .sum::<f64>()
-                / (base.len().max(1)) as f64;
+                .collect();
+            let pair_seconds = 2.0 * stats::median(&walls);
             let cap = (cap / pair_seconds.max(1e-3)).floor().min(u32::MAX as f64) as u32;
             let pairs = match needed {
                 Some(needed) => (needed as u32).clamp(pilot, cap.max(pilot)),
