@@ -475,7 +475,11 @@ fn count_instructions(
     // The samples of a job's counted run, once a first count has found them: later
     // counts of the job skip the pilot run.
     let samples: Mutex<BTreeMap<usize, u32>> = Mutex::new(BTreeMap::new());
-    let next = AtomicUsize::new(0);
+    let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let rounds: Vec<u32> = wanted
+        .iter()
+        .map(|&(index, at)| outcomes[index][at].trial.round)
+        .collect();
     let counts: Mutex<Vec<Option<InstructionCount>>> = Mutex::new(vec![None; wanted.len()]);
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -510,10 +514,20 @@ fn count_instructions(
                             .expect("no counter panicked")
                             .entry(index)
                             .or_insert(high);
+                        let round = rounds[item];
+                        eprintln!(
+                            "[{}/{}] counted {} round {round}: {:.0} instructions per sample",
+                            done.fetch_add(1, Ordering::Relaxed) + 1,
+                            wanted.len(),
+                            job.label(),
+                            count.per_sample
+                        );
                         counts.lock().expect("no counter panicked")[item] = Some(count);
                     }
                     Err(error) => eprintln!(
-                        "warning: {}: instructions not counted: {error:#}",
+                        "[{}/{}] warning: {}: instructions not counted: {error:#}",
+                        done.fetch_add(1, Ordering::Relaxed) + 1,
+                        wanted.len(),
                         job.label()
                     ),
                 }
