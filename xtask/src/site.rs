@@ -54,6 +54,8 @@ struct ResultRow {
 /// The harness's measured power on a machine, from the latest calibrated record.
 #[derive(Serialize)]
 struct CalibrationView {
+    /// "time" or "instructions": which measurement the view shows.
+    kind: &'static str,
     run: String,
     machine: String,
     experiments: u32,
@@ -132,8 +134,11 @@ fn render_index(root: &Path, history_dir: &Path, history: &History) -> Result<St
             .rev()
             .find_map(|record| calibration_view(record, measured))
     };
-    context.insert("calibration", &latest(Measured::Time));
-    context.insert("instruction_calibration", &latest(Measured::Instructions));
+    let calibrations: Vec<CalibrationView> = [Measured::Time, Measured::Instructions]
+        .into_iter()
+        .filter_map(latest)
+        .collect();
+    context.insert("calibrations", &calibrations);
     tera.render("index.html", &context)
         .context("rendering the site's index page")
 }
@@ -216,6 +221,10 @@ fn calibration_view(record: &RunRecord, measured: Measured) -> Option<Calibratio
         ),
     };
     Some(CalibrationView {
+        kind: match measured {
+            Measured::Time => "time",
+            Measured::Instructions => "instructions",
+        },
         run: record.id.clone(),
         machine: row(record).machine,
         experiments: calibration.experiments,

@@ -750,19 +750,8 @@ pub fn build(root: &Path, found: &Found) -> Result<PathBuf> {
             std::fs::copy(&built, &binary)
                 .with_context(|| format!("copying {} to {}", built.display(), binary.display()))?;
         }
-        Lang::Go => {
-            Cmd::new(&found.driver)
-                .args(["build", "-trimpath", "-mod=readonly", "-o"])
-                .arg(&binary)
-                .arg(".")
-                .dir(root.join("go"))
-                .env("GOTOOLCHAIN", "local")
-                // A GOROOT from the environment would pair this go with another
-                // version's standard library.
-                .env_remove("GOROOT")
-                .run()
-                .with_context(|| format!("building the Go workloads with {}", found.pin.id))?;
-        }
+        Lang::Go => go_build(root, found, &binary, None)
+            .with_context(|| format!("building the Go workloads with {}", found.pin.id))?,
     }
     Ok(binary)
 }
@@ -807,22 +796,31 @@ pub fn build_counting(root: &Path, found: &Found) -> Result<Option<PathBuf>> {
         return Ok(None);
     };
     let binary = counting_binary_path(root, &found.pin);
-    Cmd::new(&found.driver)
+    go_build(root, found, &binary, Some(&experiment)).with_context(|| {
+        format!(
+            "building the Go counting binary (GOEXPERIMENT={experiment}) with {}",
+            found.pin.id
+        )
+    })?;
+    Ok(Some(binary))
+}
+
+/// `go build` of the workloads into `binary` with the pin's own go, with `experiment` as
+/// GOEXPERIMENT when given (else the person's, if any).
+fn go_build(root: &Path, found: &Found, binary: &Path, experiment: Option<&str>) -> Result<()> {
+    let mut cmd = Cmd::new(&found.driver)
         .args(["build", "-trimpath", "-mod=readonly", "-o"])
-        .arg(&binary)
+        .arg(binary)
         .arg(".")
         .dir(root.join("go"))
         .env("GOTOOLCHAIN", "local")
-        .env("GOEXPERIMENT", &experiment)
-        .env_remove("GOROOT")
-        .run()
-        .with_context(|| {
-            format!(
-                "building the Go counting binary (GOEXPERIMENT={experiment}) with {}",
-                found.pin.id
-            )
-        })?;
-    Ok(Some(binary))
+        // A GOROOT from the environment would pair this go with another version's
+        // standard library.
+        .env_remove("GOROOT");
+    if let Some(experiment) = experiment {
+        cmd = cmd.env("GOEXPERIMENT", experiment);
+    }
+    cmd.run()
 }
 
 /// The person's RUSTFLAGS (or CARGO_ENCODED_RUSTFLAGS), plus a remapping of the checkout's
