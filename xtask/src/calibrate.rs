@@ -23,7 +23,7 @@ use anyhow::{bail, Result};
 use crate::ab;
 use crate::cli::Calibrate;
 use crate::compare::{self, Metric, Verdict};
-use crate::plan::{self, Built, Selection, Series};
+use crate::plan::{self, Series};
 use crate::record::{
     Calibration, Protocol, ResultRecord, RunRecord, SeriesCalibration, Status, RUN_SCHEMA,
 };
@@ -48,15 +48,7 @@ impl Calibrate {
             counting,
         )?;
         let side = &sides[0];
-        let built: Vec<Built> = side
-            .iter()
-            .map(|t| Built {
-                id: t.record.id.clone(),
-                lang: t.lang,
-            })
-            .collect();
-        let selection = Selection::from_args(&self.args);
-        let series = plan::select(&selection, &built)?;
+        let series = run::select(&self.args, side)?;
         let arms = arms(&self.inject, &self.inject_work);
         if arms.iter().any(|arm| arm.injection == Injection::Work)
             && series

@@ -42,15 +42,7 @@ pub fn run_and_record(root: &Path, args: &RunArgs) -> Result<(PathBuf, RunRecord
     let history_dir = history::resolve(root, args.history.clone());
     let started = now();
     let prepared = prepare(root, &args.toolchains, args.instructions)?;
-    let built: Vec<Built> = prepared
-        .iter()
-        .map(|p| Built {
-            id: p.record.id.clone(),
-            lang: p.lang,
-        })
-        .collect();
-    let selection = Selection::from_args(args);
-    let series = plan::select(&selection, &built)?;
+    let series = select(args, &prepared)?;
     let binaries = prepared
         .iter()
         .map(|p| (p.record.id.clone(), p.binary.clone()))
@@ -118,6 +110,18 @@ pub struct Prepared {
     /// differ (`toolchains::build_counting`); built only when instructions are counted.
     pub count_binary: Option<PathBuf>,
     pub record: ToolchainRecord,
+}
+
+/// The series the shared arguments select among the toolchains built.
+pub fn select(args: &RunArgs, prepared: &[Prepared]) -> Result<Vec<Series>> {
+    let built: Vec<Built> = prepared
+        .iter()
+        .map(|p| Built {
+            id: p.record.id.clone(),
+            lang: p.lang,
+        })
+        .collect();
+    plan::select(&Selection::from_args(args), &built)
 }
 
 /// Builds a pin's workloads: the trial binary, the counting binary when instructions
