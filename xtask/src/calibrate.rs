@@ -40,6 +40,8 @@ const INSTRUCTION_PAIRS: u32 = 12;
 impl Calibrate {
     pub fn run(self, root: &Path) -> Result<()> {
         let started = time::OffsetDateTime::now_utc();
+        // The commit as it is built, before an hour of calibration lets HEAD move.
+        let source = source::detect(root);
         let counting = self.args.instructions;
         let sides = ab::build_sides(
             root,
@@ -142,7 +144,7 @@ impl Calibrate {
             id: String::new(),
             started_at: run::rfc3339(started),
             finished_at: run::rfc3339(time::OffsetDateTime::now_utc()),
-            source: source::detect(root),
+            source,
             ci: source::ci_from_env(|key| std::env::var(key).ok()),
             machine: machine::detect(),
             // No session: a calibration record is not one side of an A/B session, and

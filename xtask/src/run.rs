@@ -41,6 +41,8 @@ impl Run {
 pub fn run_and_record(root: &Path, args: &RunArgs) -> Result<(PathBuf, RunRecord)> {
     let history_dir = history::resolve(root, args.history.clone());
     let started = now();
+    // The commit as it is built, before a long run gives anyone time to move HEAD.
+    let source = source::detect(root);
     let prepared = prepare(root, &args.toolchains, args.instructions)?;
     let series = select(args, &prepared)?;
     let binaries = prepared
@@ -52,7 +54,6 @@ pub fn run_and_record(root: &Path, args: &RunArgs) -> Result<(PathBuf, RunRecord
     settings.count_with(prepared.iter());
     let results = measure(&series, &binaries, &settings);
     let machine = machine::detect();
-    let source = source::detect(root);
     let record = RunRecord {
         schema: RUN_SCHEMA.to_string(),
         id: String::new(),
