@@ -22,7 +22,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::cli::{Ab, CompareFormat};
 use crate::compare;
-use crate::plan::{self, Series};
+use crate::plan::{self, Selection, Series};
 use crate::process::Cmd;
 use crate::record::{Protocol, RunRecord, Status, RUN_SCHEMA};
 use crate::run::{self, Job, Prepared, Settings};
@@ -53,7 +53,7 @@ impl Ab {
             &self.args.toolchains,
             self.args.instructions,
         )?;
-        let series = run::select(&self.args, &sides[0])?;
+        let series = run::select(&Selection::from_args(&self.args), &sides[0])?;
         let jobs = jobs(&series, &sides);
         let mut settings = Settings::from_args(root, &self.args, 0)?;
         settings.count_with(sides.iter().flatten());

@@ -23,7 +23,7 @@ use anyhow::{bail, Result};
 use crate::ab;
 use crate::cli::Calibrate;
 use crate::compare::{self, Metric, Verdict};
-use crate::plan::{self, Series};
+use crate::plan::{self, Selection, Series};
 use crate::record::{
     Calibration, Protocol, ResultRecord, RunRecord, SeriesCalibration, Status, RUN_SCHEMA,
 };
@@ -50,7 +50,7 @@ impl Calibrate {
             counting,
         )?;
         let side = &sides[0];
-        let series = run::select(&self.args, side)?;
+        let series = run::select(&Selection::from_args(&self.args), side)?;
         let arms = arms(&self.inject, &self.inject_work);
         if arms.iter().any(|arm| arm.injection == Injection::Work)
             && series

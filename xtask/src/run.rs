@@ -44,7 +44,7 @@ pub fn run_and_record(root: &Path, args: &RunArgs) -> Result<(PathBuf, RunRecord
     // The commit as it is built, before a long run gives anyone time to move HEAD.
     let source = source::detect(root);
     let prepared = prepare(root, &args.toolchains, args.instructions)?;
-    let series = select(args, &prepared)?;
+    let series = select(&Selection::from_args(args), &prepared)?;
     let binaries = prepared
         .iter()
         .map(|p| (p.record.id.clone(), p.binary.clone()))
@@ -113,8 +113,8 @@ pub struct Prepared {
     pub record: ToolchainRecord,
 }
 
-/// The series the shared arguments select among the toolchains built.
-pub fn select(args: &RunArgs, prepared: &[Prepared]) -> Result<Vec<Series>> {
+/// The series `selection` picks among the toolchains built.
+pub fn select(selection: &Selection, prepared: &[Prepared]) -> Result<Vec<Series>> {
     let built: Vec<Built> = prepared
         .iter()
         .map(|p| Built {
@@ -122,7 +122,7 @@ pub fn select(args: &RunArgs, prepared: &[Prepared]) -> Result<Vec<Series>> {
             lang: p.lang,
         })
         .collect();
-    plan::select(&Selection::from_args(args), &built)
+    plan::select(selection, &built)
 }
 
 /// Builds a pin's workloads: the trial binary, the counting binary when instructions

@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::catalogue::{Lang, WORKLOADS};
 use crate::cli::Test;
-use crate::plan::{self, Built, Selection};
+use crate::plan::Selection;
 use crate::process::Cmd;
 use crate::record::Status;
 use crate::run::{self, Settings};
@@ -250,22 +250,15 @@ fn workloads(root: &Path) -> Result<Verdict> {
     for toolchain in &prepared {
         check_list(toolchain.lang, &toolchain.binary, &toolchain.record.id)?;
     }
-    let built: Vec<Built> = prepared
-        .iter()
-        .map(|p| Built {
-            id: p.record.id.clone(),
-            lang: p.lang,
-        })
-        .collect();
     let mut only: Vec<String> = WORKLOADS.iter().map(|w| w.name.to_string()).collect();
     only.sort();
-    let series = plan::select(
+    let series = run::select(
         &Selection {
             only,
             quick: true,
             ..Selection::default()
         },
-        &built,
+        &prepared,
     )?;
     let binaries: BTreeMap<String, PathBuf> = prepared
         .iter()
