@@ -40,6 +40,14 @@ const PILOT_HIGH_SAMPLES: u32 = 3;
 /// result. Measured: docs/instructions.md.
 const TARGET_DIFFERENCE: f64 = 2.5e8;
 
+/// The target when the collector ran during the samples (the workload's `gc_cycles`
+/// grew with them), as in Go `alloc`. Its marking work then depends on when the
+/// collector's worker got the P, which follows time, so what does not cancel grows with
+/// the cycles: Go `alloc/heap` at its quick size (94 M instructions and 33 cycles per
+/// sample) spread by 0.27% per sample at b = 4, 0.19% at b = 9 and 0.13% at b = 30
+/// (docs/instructions.md). 10^9 makes b = 12 there, about 0.17%.
+const COLLECTED_TARGET_DIFFERENCE: f64 = 1e9;
+
 /// The most samples a counted run asks for, so that a workload whose sample executes
 /// almost nothing does not run for ever trying to reach [`TARGET_DIFFERENCE`].
 const MAX_SAMPLES: u32 = 1000;
@@ -188,6 +196,20 @@ pub fn count_per_sample(
 struct Run {
     samples: u32,
     instructions: u64,
+    /// The workload's `extra.gc_cycles`: collections in the whole process, 0 for a
+    /// workload without a collector.
+    collections: u64,
+}
+
+impl Run {
+    /// The difference to aim for above `self`, the low run, given `pilot`.
+    fn target_above(&self, pilot: &Run) -> f64 {
+        if pilot.collections > self.collections {
+            COLLECTED_TARGET_DIFFERENCE
+        } else {
+            TARGET_DIFFERENCE
+        }
+    }
 }
 
 /// The two counted runs whose difference is the count of one sample: the low one, then
@@ -265,21 +287,30 @@ fn run_counted(
     let instructions = counter
         .parse(&stderr)
         .with_context(|| format!("reading the count of `{cmd}`"))?;
+    let collections = output
+        .extra
+        .get("gc_cycles")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0);
     Ok(Run {
         samples,
         instructions,
+        collections,
     })
 }
 
 /// The samples of the run to subtract `low` from: the pilot's when its difference
-/// already reaches [`TARGET_DIFFERENCE`], else enough to reach it by the pilot's
-/// estimate of one sample, at most [`MAX_SAMPLES`].
+/// already reaches the target ([`TARGET_DIFFERENCE`], or
+/// [`COLLECTED_TARGET_DIFFERENCE`] when the collector ran during the pilot's samples),
+/// else enough to reach it by the pilot's estimate of one sample, at most
+/// [`MAX_SAMPLES`].
 fn high_samples(low: &Run, pilot: &Run) -> Result<u32> {
     let estimate = per_sample(low, pilot)?;
-    if estimate * f64::from(pilot.samples - low.samples) >= TARGET_DIFFERENCE {
+    let target = low.target_above(pilot);
+    if estimate * f64::from(pilot.samples - low.samples) >= target {
         return Ok(pilot.samples);
     }
-    let needed = (TARGET_DIFFERENCE / estimate).ceil();
+    let needed = (target / estimate).ceil();
     Ok((f64::from(low.samples) + needed)
         .min(f64::from(MAX_SAMPLES))
         .max(f64::from(pilot.samples)) as u32)

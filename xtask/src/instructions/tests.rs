@@ -17,6 +17,14 @@ fn run(samples: u32, instructions: u64) -> Run {
     Run {
         samples,
         instructions,
+        collections: 0,
+    }
+}
+
+fn collected(samples: u32, instructions: u64, collections: u64) -> Run {
+    Run {
+        collections,
+        ..run(samples, instructions)
     }
 }
 
@@ -50,6 +58,25 @@ fn a_small_pilot_difference_asks_for_enough_samples_to_reach_the_target() {
     assert_eq!(samples, 64);
     let difference = f64::from(samples - LOW_SAMPLES) * 4e6;
     assert!((TARGET_DIFFERENCE..TARGET_DIFFERENCE + 4e6).contains(&difference));
+}
+
+#[test]
+fn a_sample_with_collections_aims_for_the_larger_target() {
+    // go alloc/heap at its quick size: 94 M instructions and 33 collections per sample.
+    let low = collected(1, 150_000_000, 40);
+    let pilot = collected(3, 150_000_000 + 2 * 94_000_000, 106);
+    let samples = high_samples(&low, &pilot).unwrap();
+    assert_eq!(samples, 12);
+    let difference = f64::from(samples - LOW_SAMPLES) * 94e6;
+    assert!(difference >= COLLECTED_TARGET_DIFFERENCE, "{difference}");
+    // The same counts without collections during the samples (the setup's own cycles
+    // are in both runs) keep the ordinary target.
+    let samples = high_samples(
+        &collected(1, 150_000_000, 2),
+        &collected(3, 150_000_000 + 2 * 94_000_000, 2),
+    )
+    .unwrap();
+    assert_eq!(samples, 4);
 }
 
 #[test]
