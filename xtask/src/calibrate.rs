@@ -31,12 +31,6 @@ use crate::run::{self, Job, Settings};
 use crate::trial::Outcome;
 use crate::{history, machine, source, stats};
 
-/// Pairs per experiment when instructions are counted and `--pairs` is not given. Every
-/// trial is counted then, and the signed-rank test of 12 pairs that all moved the same
-/// way has p = 2/2¹² ≈ 0.0005, low enough to survive the Benjamini–Hochberg adjustment
-/// across a suite's comparisons at α = 0.005.
-const INSTRUCTION_PAIRS: u32 = 12;
-
 impl Calibrate {
     pub fn run(self, root: &Path) -> Result<()> {
         let started = time::OffsetDateTime::now_utc();
@@ -87,7 +81,7 @@ impl Calibrate {
         let mut outcomes: Vec<Vec<Outcome>> = Vec::new();
 
         // The pilot, unless the pairs are given: instruction counts need no plan.
-        let fixed = self.pairs.or(counting.then_some(INSTRUCTION_PAIRS));
+        let fixed = self.pairs.or(counting.then_some(run::COUNTED_PAIRS));
         let pilot = if fixed.is_some() {
             0
         } else {

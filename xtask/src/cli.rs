@@ -123,7 +123,7 @@ pub struct Calibrate {
     #[arg(long, default_value_t = 20)]
     pub experiments: u32,
     /// Pairs per experiment, the same for every series [default: planned per series from
-    /// the pilot, as `ab` plans; with --instructions, 12].
+    /// the pilot, as `ab` plans; with --instructions, 20].
     #[arg(long)]
     pub pairs: Option<u32>,
     /// Pairs of the pilot that measures each series' noise and trial time; they belong

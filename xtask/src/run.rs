@@ -273,6 +273,16 @@ pub struct Settings {
 /// natively), and counts barely vary from process to process, so a few per side do.
 pub const COUNTED_ROUNDS: u32 = 5;
 
+/// Counted pairs of base and head that an instruction comparison needs to flag a change:
+/// the rounds `ab --instructions` counts (of those it runs), and the pairs of each
+/// experiment of `calibrate --instructions`. The signed-rank test of n pairs reaches at
+/// best p = 2/2ⁿ, and a lone change among the m comparisons of a suite needs p ≤ α/m
+/// (Benjamini–Hochberg at α = 0.005): 12 pairs (p = 0.0005) pass only when m ≤ 10,
+/// while 20 leave room for pairs that moved the other way. Simulated at a count noise
+/// of 0.19% (Go `alloc`), 20 pairs detect a 0.5% change with probability 0.999 against
+/// α/12, 16 pairs 0.97 and 12 pairs never (docs/instructions.md).
+pub const COUNTED_PAIRS: u32 = 20;
+
 /// The counter `--instructions` asks for, or an error saying what to install.
 pub fn instruction_counter(wanted: bool) -> Result<Option<instructions::Counter>> {
     if !wanted {
