@@ -47,6 +47,9 @@ impl Ab {
             self.base
         );
 
+        // Each side's commit as it is built, before a long session lets the work tree
+        // move.
+        let sources = [source::detect(&base_dir), source::detect(&head_dir)];
         let sides = build_sides(
             root,
             &[&base_dir, &head_dir],
@@ -57,6 +60,8 @@ impl Ab {
         let jobs = jobs(&series, &sides);
         let mut settings = Settings::from_args(root, &self.args, 0)?;
         settings.count_with(sides.iter().flatten());
+        // Enough counted pairs for an instruction change to reach significance.
+        settings.counted_rounds = run::COUNTED_PAIRS;
         let compare_settings = self.thresholds.settings()?;
 
         let mut outcomes: Vec<Vec<Outcome>> = Vec::new();
@@ -116,14 +121,14 @@ impl Ab {
         let machine = machine::detect();
         let history_dir = history::resolve(root, self.args.history.clone());
         let mut records = Vec::new();
-        for (side, (dir, results, toolchains)) in [
-            (&base_dir, base_results, &sides[0]),
-            (&head_dir, head_results, &sides[1]),
+        let [base_source, head_source] = sources;
+        for (side, (mut source, results, toolchains)) in [
+            (base_source, base_results, &sides[0]),
+            (head_source, head_results, &sides[1]),
         ]
         .into_iter()
         .enumerate()
         {
-            let mut source = source::detect(dir);
             if side == 0 {
                 // The environment's ref and pull request describe the head.
                 source.git_ref = None;
