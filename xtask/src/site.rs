@@ -3,7 +3,7 @@
 //! Rendering is a pure function from records to files; the templates and static
 //! assets live in `site/` at the root so that the page can be changed without Rust.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -51,13 +51,22 @@ struct ResultRow {
     reason: String,
 }
 
-/// The harness's measured power on a machine, from the latest calibrated record.
+/// The harness's measured power on a machine, from one calibrated record.
 #[derive(Serialize)]
 struct CalibrationView {
     /// "time" or "instructions": which measurement the view shows.
     kind: &'static str,
     run: String,
     machine: String,
+    /// The record's machine fingerprint: a calibration replaces another's row only on
+    /// the same machine.
+    #[serde(skip)]
+    fingerprint: String,
+    /// How many of the record's series a newer calibration of the same kind and machine
+    /// measured again; their rows are left out here.
+    replaced: usize,
+    /// The newest shown of its kind, which carries the section's heading.
+    first: bool,
     experiments: u32,
     pairs: u32,
     threshold: String,
@@ -125,22 +134,38 @@ fn render_index(root: &Path, history_dir: &Path, history: &History) -> Result<St
         })
         .collect();
     context.insert("unreadable", &unreadable);
-    // Time and instructions are usually calibrated by separate runs (counting every
-    // trial is slow): each from the latest record that measured it.
-    let latest = |measured| {
-        history
-            .records
-            .iter()
-            .rev()
-            .find_map(|record| calibration_view(record, measured))
-    };
     let calibrations: Vec<CalibrationView> = [Measured::Time, Measured::Instructions]
         .into_iter()
-        .filter_map(latest)
+        .flat_map(|measured| current_calibrations(&history.records, measured))
         .collect();
     context.insert("calibrations", &calibrations);
     tera.render("index.html", &context)
         .context("rendering the site's index page")
+}
+
+/// The calibrations of one kind to show, newest first. Time and instructions are
+/// usually calibrated by separate runs (counting every trial is slow), and a run often
+/// calibrates only some series (the one that fell short, again): each series shows
+/// its newest calibration on each machine, so an older record keeps the rows that no
+/// newer one replaced, and a record all of whose rows were replaced is left out.
+fn current_calibrations(records: &[RunRecord], measured: Measured) -> Vec<CalibrationView> {
+    let mut shown: Vec<CalibrationView> = Vec::new();
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    for record in records.iter().rev() {
+        let Some(mut view) = calibration_view(record, measured) else {
+            continue;
+        };
+        let before = view.rows.len();
+        let machine = view.fingerprint.clone();
+        view.rows
+            .retain(|row| seen.insert((machine.clone(), row.series.clone())));
+        view.replaced = before - view.rows.len();
+        if !view.rows.is_empty() {
+            view.first = shown.is_empty();
+            shown.push(view);
+        }
+    }
+    shown
 }
 
 fn calibration_view(record: &RunRecord, measured: Measured) -> Option<CalibrationView> {
@@ -227,6 +252,9 @@ fn calibration_view(record: &RunRecord, measured: Measured) -> Option<Calibratio
         },
         run: record.id.clone(),
         machine: row(record).machine,
+        fingerprint: record.machine.fingerprint.clone(),
+        replaced: 0,
+        first: false,
         experiments: calibration.experiments,
         pairs: calibration.pairs_per_experiment,
         threshold: format!("{} %", threshold * 100.0),
@@ -327,6 +355,100 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
     }
 
+    fn series_calibration(workload: &str, variant: &str) -> SeriesCalibration {
+        SeriesCalibration {
+            workload: workload.into(),
+            variant: variant.into(),
+            lang: "rust".into(),
+            toolchain: "rust-1.95.0".into(),
+            params: BTreeMap::from([("size".to_string(), 1_000_000)]),
+            paired_noise: Some(0.0123),
+            seconds_per_experiment: 2.5,
+            false_alarm_rate: 0.05,
+            detection: BTreeMap::from([("2".to_string(), 0.95), ("5".to_string(), 1.0)]),
+            pairs: Some(30),
+            instruction_noise: Some(0.0004),
+            instruction_false_alarm_rate: Some(0.0),
+            instruction_detection: BTreeMap::from([("0.5".to_string(), 1.0)]),
+            instruction_change: BTreeMap::from([("0.5".to_string(), 1.0049)]),
+        }
+    }
+
+    /// The golden record with a calibration of `series`, as run `id` on `fingerprint`.
+    fn calibrated(id: &str, fingerprint: &str, series: Vec<SeriesCalibration>) -> RunRecord {
+        let golden = root().join("xtask/tests/golden/run-record.json");
+        let mut record = history::read(&golden).unwrap();
+        record.id = id.to_string();
+        record.machine.fingerprint = fingerprint.to_string();
+        record.calibration = Some(Calibration {
+            experiments: 10,
+            pairs_per_experiment: 20,
+            threshold: 0.01,
+            false_alarms: 0,
+            aa_comparisons: 40,
+            series,
+            instructions_threshold: Some(0.0025),
+            instruction_false_alarms: Some(0),
+            instruction_aa_comparisons: Some(20),
+        });
+        record
+    }
+
+    #[test]
+    fn each_series_shows_its_newest_calibration_on_each_machine() {
+        let older = calibrated(
+            "older",
+            "m1",
+            vec![
+                series_calibration("sum", "iter"),
+                series_calibration("alloc", "box"),
+            ],
+        );
+        let mut again = series_calibration("alloc", "box");
+        again.instruction_detection = BTreeMap::from([("0.5".to_string(), 0.9)]);
+        let newer = calibrated("newer", "m1", vec![again]);
+        let elsewhere = calibrated("elsewhere", "m2", vec![series_calibration("alloc", "box")]);
+        let covered = calibrated("covered", "m1", vec![series_calibration("alloc", "box")]);
+        // Oldest first, as the history reads them.
+        let records = [covered, elsewhere, older, newer];
+        let views = current_calibrations(&records, Measured::Instructions);
+        let shown: Vec<(&str, Vec<&str>, usize, bool)> = views
+            .iter()
+            .map(|view| {
+                let rows = view.rows.iter().map(|row| row.series.as_str()).collect();
+                (view.run.as_str(), rows, view.replaced, view.first)
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("newer", vec!["alloc/box rust-1.95.0 size=1000000"], 0, true),
+                ("older", vec!["sum/iter rust-1.95.0 size=1000000"], 1, false),
+                (
+                    "elsewhere",
+                    vec!["alloc/box rust-1.95.0 size=1000000"],
+                    0,
+                    false
+                ),
+            ]
+        );
+        assert_eq!(views[0].rows[0].detection, ["90 % (measured +0.49 %)"]);
+
+        let history = History {
+            records: records.to_vec(),
+            unreadable: Vec::new(),
+        };
+        let html = render_index(root(), Path::new("history"), &history).unwrap();
+        assert_eq!(
+            html.matches("How much instruction counts can tell").count(),
+            1
+        );
+        assert!(html.contains("Earlier calibration of other series"));
+        assert!(html.contains("1 more series of this run were calibrated again later"));
+        assert!(html.contains("(run <code>newer</code>"));
+        assert!(!html.contains("(run <code>covered</code>"));
+    }
+
     #[test]
     fn the_index_shows_runs_results_calibration_and_unreadable_files() {
         let golden = root().join("xtask/tests/golden/run-record.json");
@@ -337,22 +459,7 @@ mod tests {
             threshold: 0.01,
             false_alarms: 1,
             aa_comparisons: 240,
-            series: vec![SeriesCalibration {
-                workload: "sum".into(),
-                variant: "iter".into(),
-                lang: "rust".into(),
-                toolchain: "rust-1.95.0".into(),
-                params: BTreeMap::from([("size".to_string(), 1_000_000)]),
-                paired_noise: Some(0.0123),
-                seconds_per_experiment: 2.5,
-                false_alarm_rate: 0.05,
-                detection: BTreeMap::from([("2".to_string(), 0.95), ("5".to_string(), 1.0)]),
-                pairs: Some(30),
-                instruction_noise: Some(0.0004),
-                instruction_false_alarm_rate: Some(0.0),
-                instruction_detection: BTreeMap::from([("0.5".to_string(), 1.0)]),
-                instruction_change: BTreeMap::from([("0.5".to_string(), 1.0049)]),
-            }],
+            series: vec![series_calibration("sum", "iter")],
             instructions_threshold: Some(0.0025),
             instruction_false_alarms: Some(0),
             instruction_aa_comparisons: Some(20),
