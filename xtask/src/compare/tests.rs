@@ -535,10 +535,11 @@ fn with_counts(mut result: ResultRecord, per_sample: f64, jitter: &[f64]) -> Res
 #[test]
 fn half_a_percent_more_instructions_is_slower_under_the_instruction_threshold() {
     // Time as noisy as this machine's quick sizes, identical on both sides; counts
-    // exact but for a 0.01 % jitter, 0.5 % higher in head: 12 pairs, as calibrate
-    // counts per experiment.
-    let times = around(310.0, 0.15, 12);
-    let jitter = around(1.0, 0.0001, 12);
+    // exact but for a 0.01 % jitter, 0.5 % higher in head: 20 pairs, as calibrate
+    // counts per experiment (run::COUNTED_PAIRS).
+    let pairs = crate::run::COUNTED_PAIRS as usize;
+    let times = around(310.0, 0.15, pairs);
+    let jitter = around(1.0, 0.0001, pairs);
     let base = with_counts(result("sum", "iter", &times), 1.75e6, &jitter);
     let head_jitter: Vec<f64> = jitter.iter().rev().copied().collect();
     let head = with_counts(result("sum", "iter", &times), 1.75e6 * 1.005, &head_jitter);
