@@ -268,10 +268,14 @@ pub struct Settings {
     pub counting_binaries: BTreeMap<PathBuf, PathBuf>,
 }
 
-/// Rounds whose CPU-bound trials are also counted. Counting runs the workload two or
-/// three more times under the counter (under Valgrind several times slower than
-/// natively), and counts barely vary from process to process, so a few per side do.
-pub const COUNTED_ROUNDS: u32 = 5;
+/// Rounds whose CPU-bound trials are also counted by `run` and `bench`. Counting runs
+/// the workload two or three more times under the counter (under Valgrind several
+/// times slower than natively), and counts barely vary from process to process, so a
+/// few per side do; but two runs are compared unpaired, by the rank-sum test, whose
+/// best p for n counts against n is 2/C(2n, n). With 5 that is 0.008, so even an exact
+/// change of the count could never be significant; with 10 it is 1.1·10⁻⁵, below
+/// α/m = 0.005/m for a suite of up to 450 comparisons.
+pub const COUNTED_ROUNDS: u32 = 10;
 
 /// Counted pairs of base and head that an instruction comparison needs to flag a change:
 /// the rounds `ab --instructions` counts (of those it runs), and the pairs of each

@@ -574,3 +574,34 @@ fn half_a_percent_more_instructions_is_slower_under_the_instruction_threshold() 
         "{instructions:#?}"
     );
 }
+
+#[test]
+fn counts_of_two_separate_runs_show_a_half_percent_change_with_counted_rounds_trials() {
+    // Rust counts are exact: every count of a side is the same number. Two runs of
+    // different sessions are compared unpaired, by the rank-sum test, whose best p for
+    // n against n is 2/C(2n, n): 0.008 for the 5 counts `run` once took, above
+    // α/3 for this suite of one series; 1.1·10⁻⁵ for run::COUNTED_ROUNDS = 10.
+    let verdict = |counted: usize| {
+        let times = around(310.0, 0.15, counted);
+        let exact = vec![1.0; counted];
+        let base = with_counts(result("sum", "iter", &times), 1.75e6, &exact);
+        let head_times: Vec<f64> = times.iter().rev().copied().collect();
+        let head = with_counts(result("sum", "iter", &head_times), 1.75e6 * 1.005, &exact);
+        let base = record("base", None, FINGERPRINT, vec![base]);
+        let head = record("head", None, FINGERPRINT, vec![head]);
+        let comparison = compare(&[base], &[head], &settings());
+        let instructions = comparison
+            .entries
+            .iter()
+            .find(|e| e.metric == Metric::Instructions)
+            .expect("an instructions entry")
+            .clone();
+        assert!(!instructions.paired, "{instructions:#?}");
+        instructions.verdict
+    };
+    assert_eq!(
+        verdict(crate::run::COUNTED_ROUNDS as usize),
+        Verdict::Slower
+    );
+    assert_eq!(verdict(5), Verdict::Inconclusive);
+}
