@@ -99,6 +99,25 @@ fn why_incomparable(base: &[Source<'_>], head: &[Source<'_>]) -> Option<String> 
             head_sums.join(", ")
         ));
     }
+    // A process's first samples run on a cold heap and caches: `ab --samples 1 --warmup 0`
+    // (the efficient shape for a collector-bound series) measures them, a run with a
+    // warm-up does not. More or fewer warm samples measure the same thing.
+    let warmups = |sources: &[Source<'_>]| {
+        let mut warmups: Vec<u32> = sources.iter().map(|s| s.record.protocol.warmup).collect();
+        warmups.sort_unstable();
+        warmups.dedup();
+        warmups
+    };
+    let (base_warmups, head_warmups) = (warmups(base), warmups(head));
+    if base_warmups != head_warmups {
+        let list = |w: &[u32]| w.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+        return Some(format!(
+            "warm-up samples per trial differ (base {}, head {}): a cold first sample and a \
+             warm one measure different things; run both with the same --warmup",
+            list(&base_warmups),
+            list(&head_warmups)
+        ));
+    }
     let unit = |sources: &[Source<'_>]| sources.first().map(|s| s.result.unit.clone());
     if unit(base) != unit(head) {
         return Some(format!(

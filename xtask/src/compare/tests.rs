@@ -187,6 +187,44 @@ fn failures_and_checksum_mismatches_are_incomparable() {
 }
 
 #[test]
+fn different_warm_ups_are_incomparable_and_more_samples_are_not() {
+    let values = around(310.0, 0.01, 10);
+    let base = record(
+        "base",
+        None,
+        FINGERPRINT,
+        vec![result("sum", "iter", &values)],
+    );
+    let mut cold = record(
+        "head",
+        None,
+        FINGERPRINT,
+        vec![result("sum", "iter", &values)],
+    );
+    cold.protocol.warmup = 0;
+    let comparison = compare(std::slice::from_ref(&base), &[cold], &settings());
+    let entry = &comparison.entries[0];
+    assert_eq!(entry.verdict, Verdict::Incomparable);
+    assert!(
+        entry
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("warm-up samples per trial differ (base 1, head 0)"),
+        "{entry:#?}"
+    );
+    let mut longer = record(
+        "head",
+        None,
+        FINGERPRINT,
+        vec![result("sum", "iter", &values)],
+    );
+    longer.protocol.samples_per_trial = 5;
+    let comparison = compare(&[base], &[longer], &settings());
+    assert_ne!(comparison.entries[0].verdict, Verdict::Incomparable);
+}
+
+#[test]
 fn added_and_removed_series_are_incomparable_and_flagged() {
     let values = around(310.0, 0.01, 10);
     let base = record(
