@@ -67,6 +67,9 @@ struct CalibrationView {
     replaced: usize,
     /// The newest shown of its kind, which carries the section's heading.
     first: bool,
+    /// The trials' shape, which decides what a series' noise is: "5 samples after 1
+    /// warm-up".
+    shape: String,
     experiments: u32,
     pairs: u32,
     threshold: String,
@@ -255,6 +258,15 @@ fn calibration_view(record: &RunRecord, measured: Measured) -> Option<Calibratio
         fingerprint: record.machine.fingerprint.clone(),
         replaced: 0,
         first: false,
+        shape: {
+            let plural = |n: u32| if n == 1 { "" } else { "s" };
+            let (samples, warmup) = (record.protocol.samples_per_trial, record.protocol.warmup);
+            format!(
+                "{samples} sample{} after {warmup} warm-up sample{}",
+                plural(samples),
+                plural(warmup)
+            )
+        },
         experiments: calibration.experiments,
         pairs: calibration.pairs_per_experiment,
         threshold: format!("{} %", threshold * 100.0),
@@ -479,6 +491,7 @@ mod tests {
             "AMD EPYC 7763 64-Core Processor",
             "How much this machine can tell",
             "1 of 240 (0.42 %)",
+            "trials of 5 samples after 1 warm-up sample,",
             "<th class=\"num\">detects +2 %</th>",
             "<td class=\"num\">1.230 %</td>",
             "How much instruction counts can tell",
