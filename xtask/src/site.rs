@@ -456,7 +456,7 @@ mod tests {
             1
         );
         assert!(html.contains("Earlier calibration of other series"));
-        assert!(html.contains("1 more series of this run were calibrated again later"));
+        assert!(html.contains("1 more series of this run was calibrated again later"));
         assert!(html.contains("(run <code>newer</code>"));
         assert!(!html.contains("(run <code>covered</code>"));
     }
