@@ -42,6 +42,16 @@ fn session(base: &[f64], head: &[f64]) -> (RunRecord, RunRecord) {
     )
 }
 
+/// A record of one `sum/iter` result with these times, in no A/B session.
+fn unpaired_sum_iter(id: &str, ns_per_op: &[f64]) -> RunRecord {
+    record(
+        id,
+        None,
+        FINGERPRINT,
+        vec![result("sum", "iter", ns_per_op)],
+    )
+}
+
 #[test]
 fn identical_inputs_are_unchanged() {
     let values = around(310.0, 0.03, 20);
@@ -57,12 +67,7 @@ fn identical_inputs_are_unchanged() {
         );
     }
     // A record compared with itself pairs each trial with itself, session or not.
-    let lone = record(
-        "lone",
-        None,
-        FINGERPRINT,
-        vec![result("sum", "iter", &values)],
-    );
+    let lone = unpaired_sum_iter("lone", &values);
     let comparison = compare(
         std::slice::from_ref(&lone),
         std::slice::from_ref(&lone),
@@ -135,12 +140,7 @@ fn too_few_pairs_for_the_interval_are_inconclusive() {
 #[test]
 fn different_machines_are_incomparable() {
     let values = around(310.0, 0.01, 10);
-    let base = record(
-        "base",
-        None,
-        FINGERPRINT,
-        vec![result("sum", "iter", &values)],
-    );
+    let base = unpaired_sum_iter("base", &values);
     let head = record(
         "head",
         None,
@@ -189,18 +189,8 @@ fn failures_and_checksum_mismatches_are_incomparable() {
 #[test]
 fn different_warm_ups_are_incomparable_and_more_samples_are_not() {
     let values = around(310.0, 0.01, 10);
-    let base = record(
-        "base",
-        None,
-        FINGERPRINT,
-        vec![result("sum", "iter", &values)],
-    );
-    let mut cold = record(
-        "head",
-        None,
-        FINGERPRINT,
-        vec![result("sum", "iter", &values)],
-    );
+    let base = unpaired_sum_iter("base", &values);
+    let mut cold = unpaired_sum_iter("head", &values);
     cold.protocol.warmup = 0;
     let comparison = compare(std::slice::from_ref(&base), &[cold], &settings());
     let entry = &comparison.entries[0];
@@ -213,12 +203,7 @@ fn different_warm_ups_are_incomparable_and_more_samples_are_not() {
             .starts_with("warm-up samples per trial differ (base 1, head 0)"),
         "{entry:#?}"
     );
-    let mut longer = record(
-        "head",
-        None,
-        FINGERPRINT,
-        vec![result("sum", "iter", &values)],
-    );
+    let mut longer = unpaired_sum_iter("head", &values);
     longer.protocol.samples_per_trial = 5;
     let comparison = compare(&[base], &[longer], &settings());
     assert_ne!(comparison.entries[0].verdict, Verdict::Incomparable);
@@ -227,12 +212,7 @@ fn different_warm_ups_are_incomparable_and_more_samples_are_not() {
 #[test]
 fn added_and_removed_series_are_incomparable_and_flagged() {
     let values = around(310.0, 0.01, 10);
-    let base = record(
-        "base",
-        None,
-        FINGERPRINT,
-        vec![result("sum", "iter", &values)],
-    );
+    let base = unpaired_sum_iter("base", &values);
     let head = record(
         "head",
         None,
@@ -253,18 +233,8 @@ fn added_and_removed_series_are_incomparable_and_flagged() {
 fn records_without_a_shared_session_fall_back_to_the_unpaired_test() {
     let base = around(310.0, 0.005, 12);
     let head: Vec<f64> = base.iter().rev().map(|v| v * 1.10).collect();
-    let base = record(
-        "base",
-        None,
-        FINGERPRINT,
-        vec![result("sum", "iter", &base)],
-    );
-    let head = record(
-        "head",
-        None,
-        FINGERPRINT,
-        vec![result("sum", "iter", &head)],
-    );
+    let base = unpaired_sum_iter("base", &base);
+    let head = unpaired_sum_iter("head", &head);
     let comparison = compare(&[base], &[head], &settings());
     let entry = time_entry(&comparison);
     assert!(!entry.paired);
