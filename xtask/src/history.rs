@@ -6,6 +6,7 @@
 //! temporary file, never a half-written record. Reading skips what is not a record
 //! (and says so) rather than failing the whole history for one bad file.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -15,7 +16,14 @@ use crate::record::RunRecord;
 
 /// The history directory: `--history`, else `VERSUS_HISTORY`, else `history/` at the root.
 pub fn resolve(root: &Path, flag: Option<PathBuf>) -> PathBuf {
-    flag.or_else(|| std::env::var_os("VERSUS_HISTORY").map(PathBuf::from))
+    resolve_with(root, flag, std::env::var_os("VERSUS_HISTORY"))
+}
+
+/// [`resolve`] with the variable's value given. A variable set to nothing
+/// (`VERSUS_HISTORY= cargo xtask bench`) counts as unset: as a path it would put the
+/// records in whatever directory the command ran from.
+fn resolve_with(root: &Path, flag: Option<PathBuf>, variable: Option<OsString>) -> PathBuf {
+    flag.or_else(|| variable.filter(|v| !v.is_empty()).map(PathBuf::from))
         .unwrap_or_else(|| root.join("history"))
 }
 
@@ -131,6 +139,21 @@ pub fn read(path: &Path) -> Result<RunRecord> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_flag_then_the_variable_then_the_root_name_the_history() {
+        let root = Path::new("/repo");
+        let flag = Some(PathBuf::from("/flag"));
+        let var = Some(OsString::from("/var"));
+        assert_eq!(
+            resolve_with(root, flag.clone(), var.clone()),
+            Path::new("/flag")
+        );
+        assert_eq!(resolve_with(root, None, var), Path::new("/var"));
+        assert_eq!(resolve_with(root, None, None), Path::new("/repo/history"));
+        let empty = Some(OsString::new());
+        assert_eq!(resolve_with(root, None, empty), Path::new("/repo/history"));
+    }
 
     #[test]
     fn write_new_refuses_to_overwrite_and_leaves_the_original_intact() {
