@@ -58,10 +58,6 @@ struct CalibrationView {
     kind: &'static str,
     run: String,
     machine: String,
-    /// The record's machine fingerprint: a calibration replaces another's row only on
-    /// the same machine.
-    #[serde(skip)]
-    fingerprint: String,
     /// How many of the record's series a newer calibration of the same kind and machine
     /// measured again; their rows are left out here.
     replaced: usize,
@@ -158,8 +154,9 @@ fn current_calibrations(records: &[RunRecord], measured: Measured) -> Vec<Calibr
         let Some(mut view) = calibration_view(record, measured) else {
             continue;
         };
+        // A calibration replaces another's row only on the same machine.
+        let machine = &record.machine.fingerprint;
         let before = view.rows.len();
-        let machine = view.fingerprint.clone();
         view.rows
             .retain(|row| seen.insert((machine.clone(), row.series.clone())));
         view.replaced = before - view.rows.len();
@@ -255,7 +252,6 @@ fn calibration_view(record: &RunRecord, measured: Measured) -> Option<Calibratio
         },
         run: record.id.clone(),
         machine: row(record).machine,
-        fingerprint: record.machine.fingerprint.clone(),
         replaced: 0,
         first: false,
         shape: {

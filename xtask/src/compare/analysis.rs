@@ -83,7 +83,8 @@ pub fn analyse_series(
 }
 
 /// Why two sides of a series cannot be compared: a result that is not `ok`, a checksum
-/// that differs (the two sides did different work), or a different unit.
+/// that differs (the two sides did different work), different warm-ups, or a different
+/// unit.
 fn why_incomparable(base: &[Source<'_>], head: &[Source<'_>]) -> Option<String> {
     for (side, sources) in [("base", base), ("head", head)] {
         if let Some(bad) = sources.iter().find(|s| s.result.status != Status::Ok) {
@@ -91,6 +92,7 @@ fn why_incomparable(base: &[Source<'_>], head: &[Source<'_>]) -> Option<String> 
             return Some(format!("{side} {}: {why}", bad.result.status.as_str()));
         }
     }
+    let checksums = |sources| distinct(sources, |s| s.result.checksum.as_deref());
     let (base_sums, head_sums) = (checksums(base), checksums(head));
     if !base_sums.is_empty() && !head_sums.is_empty() && base_sums != head_sums {
         return Some(format!(
@@ -102,12 +104,7 @@ fn why_incomparable(base: &[Source<'_>], head: &[Source<'_>]) -> Option<String> 
     // A process's first samples run on a cold heap and caches: `ab --samples 1 --warmup 0`
     // (the efficient shape for a collector-bound series) measures them, a run with a
     // warm-up does not. More or fewer warm samples measure the same thing.
-    let warmups = |sources: &[Source<'_>]| {
-        let mut warmups: Vec<u32> = sources.iter().map(|s| s.record.protocol.warmup).collect();
-        warmups.sort_unstable();
-        warmups.dedup();
-        warmups
-    };
+    let warmups = |sources| distinct(sources, |s| Some(s.record.protocol.warmup));
     let (base_warmups, head_warmups) = (warmups(base), warmups(head));
     if base_warmups != head_warmups {
         let list = |w: &[u32]| w.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
@@ -129,15 +126,15 @@ fn why_incomparable(base: &[Source<'_>], head: &[Source<'_>]) -> Option<String> 
     None
 }
 
-/// The distinct checksums of some results.
-fn checksums<'a>(sources: &[Source<'a>]) -> Vec<&'a str> {
-    let mut sums: Vec<&str> = sources
-        .iter()
-        .filter_map(|s| s.result.checksum.as_deref())
-        .collect();
-    sums.sort_unstable();
-    sums.dedup();
-    sums
+/// The distinct values of `value` over some results, sorted; `None` is left out.
+fn distinct<'a, T: Ord>(
+    sources: &[Source<'a>],
+    value: impl Fn(&Source<'a>) -> Option<T>,
+) -> Vec<T> {
+    let mut values: Vec<T> = sources.iter().filter_map(value).collect();
+    values.sort_unstable();
+    values.dedup();
+    values
 }
 
 /// The statistics of one metric measured on both sides.
