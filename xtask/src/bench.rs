@@ -1,20 +1,34 @@
-//! `cargo xtask bench`: the main job. Build, run, record, render the site, and print
-//! the page to open.
+//! `cargo xtask bench`: the main job. Build, run and record as `cargo xtask run` does,
+//! render the site, and print the table and the page to open.
 
 use std::path::Path;
 
 use anyhow::Result;
 
 use crate::cli::Bench;
-use crate::{history, run, site};
+use crate::measure::process::git_reader;
+use crate::measure::runner::{self, TrialSettings};
+use crate::publish::site;
+use crate::record::summary::{require_ok, results_table};
+use crate::record::{history, Provenance};
+use crate::toolchains;
 
 impl Bench {
     pub fn run(self, root: &Path) -> Result<()> {
-        let (path, record) = run::run_and_record(root, &self.args)?;
-        let history_dir = history::resolve(root, self.args.history.clone());
+        let args = &self.args;
+        let provenance = Provenance::detect(git_reader(root));
+        let prepared = toolchains::prepare(root, &args.toolchains, args.instructions)?;
+        let launcher = toolchains::build_launcher(root)?;
+        let settings = TrialSettings::new(&args.trial_options(), args.rounds(), launcher)?;
+        let (binaries, records) = toolchains::unzip(prepared);
+        let measured = runner::run(&args.selection(), &binaries, settings)?;
+        let history_dir = history::resolve(root, args.history.clone());
+        let path = history::write_run(&history_dir, measured.into_record(provenance, records))?;
+        let record = history::read(&path)?;
         let index = site::render(root, &history_dir, &root.join(&self.site))?;
-        let outcome = run::finish(&path, &record);
+        eprintln!("{}", results_table(&record));
+        eprintln!("run record: {}", path.display());
         eprintln!("site: open file://{}", index.display());
-        outcome
+        require_ok(&record.results)
     }
 }

@@ -1,9 +1,18 @@
 //! The whole command line of `cargo xtask`, in one place. Each subcommand is a struct
-//! whose `run` lives in the module of the same name; `main` only dispatches.
+//! whose `run` lives in the module of the same name; `main` only dispatches. The
+//! arguments that several commands share turn into the groups' own values here
+//! (`RunArgs::selection`, `RunArgs::trial_options`, `Thresholds::settings`), so that no
+//! group knows the command line and no command imports another.
 
 use std::path::PathBuf;
 
+use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
+
+use crate::analyse::compare;
+use crate::measure::plan::Selection;
+use crate::measure::runner::{TrialOptions, DEFAULT_ROUNDS};
+pub use crate::publish::export::Format as ExportFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -148,19 +157,6 @@ pub struct Calibrate {
     pub thresholds: Thresholds,
 }
 
-/// The formats `export` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
-    /// Go's benchmark text format, which `benchstat` reads.
-    Benchstat,
-    /// Bencher Metric Format JSON.
-    Bmf,
-    /// github-action-benchmark's custom JSON (customSmallerIsBetter).
-    Gab,
-    /// One row per trial.
-    Csv,
-}
-
 #[derive(Debug, Args)]
 pub struct Export {
     #[arg(long, value_enum)]
@@ -222,6 +218,55 @@ pub struct RunArgs {
     /// the first rounds, with perf where the machine exposes counters, else Valgrind.
     #[arg(long)]
     pub instructions: bool,
+}
+
+impl RunArgs {
+    /// The interleaved rounds of a plain run.
+    pub fn rounds(&self) -> u32 {
+        self.rounds.unwrap_or(DEFAULT_ROUNDS).max(1)
+    }
+
+    /// The series these arguments select.
+    pub fn selection(&self) -> Selection {
+        Selection {
+            only: self.only.clone(),
+            variants: self.variants.clone(),
+            sizes: self.sizes.clone(),
+            quick: self.quick,
+        }
+    }
+
+    /// What these arguments ask of every trial.
+    pub fn trial_options(&self) -> TrialOptions {
+        TrialOptions {
+            samples: self.samples,
+            warmup: self.warmup,
+            seed: self.seed,
+            timeout: self.timeout,
+            quick: self.quick,
+            instructions: self.instructions,
+        }
+    }
+}
+
+impl Thresholds {
+    /// The verdict settings these thresholds give, or an error naming the flag that is
+    /// not a percentage between 0 and 100.
+    pub fn settings(&self) -> Result<compare::Settings> {
+        for (flag, value) in [
+            ("--threshold", self.threshold),
+            ("--instructions-threshold", self.instructions_threshold),
+        ] {
+            if !(value > 0.0 && value < 100.0) {
+                bail!("{flag} is a percentage between 0 and 100, not {value}");
+            }
+        }
+        Ok(compare::Settings {
+            threshold: self.threshold / 100.0,
+            instructions_threshold: self.instructions_threshold / 100.0,
+            ..compare::Settings::default()
+        })
+    }
 }
 
 #[derive(Debug, Args)]

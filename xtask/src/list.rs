@@ -3,8 +3,8 @@
 use anyhow::Result;
 use serde_json::json;
 
-use crate::catalogue::{Lang, WORKLOADS};
 use crate::cli::List;
+use crate::measure::catalogue::{Lang, WORKLOADS};
 
 impl List {
     pub fn run(self) -> Result<()> {

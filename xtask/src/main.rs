@@ -1,29 +1,29 @@
 //! `cargo xtask`: the versus orchestrator. This file only dispatches; each subcommand
-//! lives in its own module (see ARCHITECTURE.md for the map).
+//! lives in its own module, and the work is done by the five groups below, one folder
+//! each (ARCHITECTURE.md maps them and the rules of who may use whom).
 
+// The groups, by stage.
+mod analyse;
+mod measure;
+mod publish;
+mod record;
+mod toolchains;
+
+// The command line, and one thin file per command.
 mod ab;
 mod bench;
 mod calibrate;
-mod catalogue;
 mod cli;
 mod compare;
 mod doctor;
 mod export;
-mod histogram;
-mod history;
-mod instructions;
 mod list;
-mod machine;
-mod plan;
-mod process;
-mod record;
 mod run;
 mod site;
-mod source;
-mod stats;
 mod test;
-mod toolchains;
-mod trial;
+
+#[cfg(test)]
+mod tidy;
 
 use std::path::{Path, PathBuf};
 

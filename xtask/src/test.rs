@@ -9,18 +9,19 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::catalogue::{Lang, WORKLOADS};
 use crate::cli::Test;
-use crate::plan::Selection;
-use crate::process::Cmd;
+use crate::measure::catalogue::{Lang, WORKLOADS};
+use crate::measure::plan::Selection;
+use crate::measure::process::{on_path, Cmd};
+use crate::measure::runner::{self, TrialOptions, TrialSettings};
 use crate::record::Status;
-use crate::run::{self, Settings};
+use crate::toolchains;
 
 /// One named check.
-type Check<'a> = (&'static str, Box<dyn Fn() -> Result<Verdict> + 'a>);
+type Check<'a> = (&'static str, Box<dyn Fn() -> Result<CheckResult> + 'a>);
 
 /// How a check ended.
-enum Verdict {
+enum CheckResult {
     Passed,
     Failed(String),
     Skipped(String),
@@ -91,10 +92,6 @@ impl Test {
             ("gofmt", Box::new(|| gofmt(&go_dir))),
             ("go vet", Box::new(|| go(&go_dir, "vet"))),
             ("go test", Box::new(|| go(&go_dir, "test"))),
-            (
-                "tidy: go.mod has no toolchain line",
-                Box::new(|| go_mod_tidy(&go_dir)),
-            ),
             ("actionlint (workflows)", Box::new(|| actionlint(root))),
         ];
         if !self.no_workloads {
@@ -113,19 +110,19 @@ impl Test {
         for (name, check) in &checks {
             eprintln!("\n==> {name}");
             let started = Instant::now();
-            let verdict = check().unwrap_or_else(|error| Verdict::Failed(format!("{error:#}")));
+            let result = check().unwrap_or_else(|error| CheckResult::Failed(format!("{error:#}")));
             let seconds = started.elapsed().as_secs_f64();
-            match verdict {
-                Verdict::Passed => {
+            match result {
+                CheckResult::Passed => {
                     passed += 1;
                     eprintln!("--> passed: {name} ({seconds:.1} s)");
                 }
-                Verdict::Failed(why) => {
+                CheckResult::Failed(why) => {
                     failed += 1;
                     eprintln!("--> FAILED: {name} ({seconds:.1} s): {why}");
                     failures.push(format!("{name}: {why}"));
                 }
-                Verdict::Skipped(why) => {
+                CheckResult::Skipped(why) => {
                     skipped += 1;
                     eprintln!("--> skipped: {name}: {why}");
                 }
@@ -143,48 +140,48 @@ impl Test {
 }
 
 /// A tool that passes when it exits 0; its own output goes to the terminal.
-fn tool(cmd: Cmd) -> Result<Verdict> {
+fn tool(cmd: Cmd) -> Result<CheckResult> {
     Ok(match cmd.run() {
-        Ok(()) => Verdict::Passed,
-        Err(error) => Verdict::Failed(format!("{error:#}")),
+        Ok(()) => CheckResult::Passed,
+        Err(error) => CheckResult::Failed(format!("{error:#}")),
     })
 }
 
 /// A check whose outside tool is missing: skipped with the command that installs it,
 /// except under CI, where the tool must be there.
-fn missing_tool(program: &str, install: &str) -> Option<Verdict> {
-    if crate::process::on_path(program) {
+fn missing_tool(program: &str, install: &str) -> Option<CheckResult> {
+    if on_path(program) {
         return None;
     }
     let why = format!("`{program}` is not installed; install it with `{install}`");
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     Some(if ci {
-        Verdict::Failed(why)
+        CheckResult::Failed(why)
     } else {
-        Verdict::Skipped(why)
+        CheckResult::Skipped(why)
     })
 }
 
 const INSTALL_GO: &str = "apt-get install golang-go (or the tarball from the Go site)";
 
-fn gofmt(go_dir: &Path) -> Result<Verdict> {
-    if let Some(verdict) = missing_tool("gofmt", INSTALL_GO) {
-        return Ok(verdict);
+fn gofmt(go_dir: &Path) -> Result<CheckResult> {
+    if let Some(result) = missing_tool("gofmt", INSTALL_GO) {
+        return Ok(result);
     }
     let unformatted = Cmd::new("gofmt").args(["-l", "."]).dir(go_dir).read()?;
     Ok(if unformatted.trim().is_empty() {
-        Verdict::Passed
+        CheckResult::Passed
     } else {
-        Verdict::Failed(format!(
+        CheckResult::Failed(format!(
             "gofmt would change: {}; run `gofmt -w go`",
             unformatted.trim().replace('\n', ", ")
         ))
     })
 }
 
-fn go(go_dir: &Path, subcommand: &str) -> Result<Verdict> {
-    if let Some(verdict) = missing_tool("go", INSTALL_GO) {
-        return Ok(verdict);
+fn go(go_dir: &Path, subcommand: &str) -> Result<CheckResult> {
+    if let Some(result) = missing_tool("go", INSTALL_GO) {
+        return Ok(result);
     }
     tool(
         Cmd::new("go")
@@ -196,12 +193,12 @@ fn go(go_dir: &Path, subcommand: &str) -> Result<Verdict> {
 
 /// The GitHub Actions workflows, checked by actionlint (which also runs shellcheck on
 /// `run:` steps when shellcheck is installed).
-fn actionlint(root: &Path) -> Result<Verdict> {
-    if let Some(verdict) = missing_tool(
+fn actionlint(root: &Path) -> Result<CheckResult> {
+    if let Some(result) = missing_tool(
         "actionlint",
         "go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12",
     ) {
-        return Ok(verdict);
+        return Ok(result);
     }
     let dir = root.join(".github/workflows");
     let mut workflows: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -216,74 +213,40 @@ fn actionlint(root: &Path) -> Result<Verdict> {
     tool(Cmd::new("actionlint").args(workflows))
 }
 
-/// STYLE.md: the Go version comes from the go directive alone; a `toolchain` line
-/// would let the go command fetch and switch to another version.
-fn go_mod_tidy(go_dir: &Path) -> Result<Verdict> {
-    let path = go_dir.join("go.mod");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(
-        match text
-            .lines()
-            .position(|line| line.trim_start().starts_with("toolchain"))
-        {
-            Some(index) => Verdict::Failed(format!(
-                "{}:{}: remove the toolchain line",
-                path.display(),
-                index + 1
-            )),
-            None => Verdict::Passed,
-        },
-    )
-}
-
 /// Builds the workloads with every pin found, holds each binary's `list` to the
 /// catalogue, and runs every workload at its quick size once: each result must be
 /// `ok` with the expected checksum, or `skipped` with a limit named.
-fn workloads(root: &Path) -> Result<Verdict> {
-    let prepared = run::prepare(root, &[], false)?;
+fn workloads(root: &Path) -> Result<CheckResult> {
+    let (binaries, _) = toolchains::unzip(toolchains::prepare(root, &[], false)?);
     for lang in Lang::ALL {
-        if !prepared.iter().any(|p| p.lang == lang) {
+        if !binaries.iter().any(|b| b.toolchain.lang == lang) {
             bail!("no {lang} toolchain pinned in toolchains.toml is installed");
         }
     }
-    for toolchain in &prepared {
-        check_list(toolchain.lang, &toolchain.binary, &toolchain.record.id)?;
+    for binary in &binaries {
+        check_list(binary.toolchain.lang, &binary.path, &binary.toolchain.id)?;
     }
     let mut only: Vec<String> = WORKLOADS.iter().map(|w| w.name.to_string()).collect();
     only.sort();
-    let series = run::select(
-        &Selection {
-            only,
-            quick: true,
-            ..Selection::default()
-        },
-        &prepared,
-    )?;
-    let binaries: BTreeMap<String, PathBuf> = prepared
-        .iter()
-        .map(|p| (p.record.id.clone(), p.binary.clone()))
-        .collect();
-    let settings = Settings {
-        rounds: 1,
-        samples: None,
-        warmup: None,
-        seed: 1,
-        timeout: None,
+    let selection = Selection {
+        only,
         quick: true,
-        launcher: Some(run::build_launcher(root)?),
-        instructions: None,
-        counted_rounds: run::COUNTED_ROUNDS,
-        counting_binaries: Default::default(),
+        ..Selection::default()
     };
-    let results = run::measure(&series, &binaries, &settings);
+    let options = TrialOptions {
+        seed: Some(1),
+        quick: true,
+        ..TrialOptions::default()
+    };
+    let settings = TrialSettings::new(&options, 1, toolchains::build_launcher(root)?)?;
+    let results = runner::run(&selection, &binaries, settings)?.results;
     let bad: Vec<String> = results
         .iter()
         .filter(|r| !matches!(r.status, Status::Ok | Status::Skipped))
         .map(|r| r.reason.clone().unwrap_or_default())
         .collect();
     if !bad.is_empty() {
-        return Ok(Verdict::Failed(bad.join("\n")));
+        return Ok(CheckResult::Failed(bad.join("\n")));
     }
     // The quick sizes run the same code as the full ones, in well under a second, so
     // no quick result may be skipped for a limit of this machine.
@@ -293,7 +256,7 @@ fn workloads(root: &Path) -> Result<Verdict> {
         .map(|r| r.reason.clone().unwrap_or_default())
         .collect();
     if !skipped.is_empty() {
-        return Ok(Verdict::Failed(format!(
+        return Ok(CheckResult::Failed(format!(
             "quick sizes must run everywhere: {}",
             skipped.join("; ")
         )));
@@ -302,7 +265,7 @@ fn workloads(root: &Path) -> Result<Verdict> {
         "{} results, all ok with the expected checksums",
         results.len()
     );
-    Ok(Verdict::Passed)
+    Ok(CheckResult::Passed)
 }
 
 /// The binary's own `list` must name exactly the catalogue's workloads and variants.
@@ -336,7 +299,7 @@ fn check_list(lang: Lang, binary: &Path, id: &str) -> Result<()> {
     }
     if actual != expected {
         bail!(
-            "the {lang} binary of {id} lists {actual:?}, but xtask/src/catalogue.rs says {expected:?}: \
+            "the {lang} binary of {id} lists {actual:?}, but xtask/src/measure/catalogue.rs says {expected:?}: \
              change both together"
         );
     }

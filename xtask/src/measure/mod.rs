@@ -1,0 +1,22 @@
+//! Measuring: what to run (the catalogue and the plan), running it (the runner, one
+//! process per trial through the process layer), and what a finished trial process
+//! means (trial), with instruction counts beside time for the CPU-bound workloads.
+//!
+//! What this group may use: `record` (the results it produces) and `analyse` (a pair
+//! plan needs the power calculation of the statistics). It never imports `toolchains`:
+//! the runner is given the binaries to run. `measure` and `toolchains` are the only
+//! groups that start processes, and only through `process`.
+//!
+//! - `catalogue`: every workload, its variants, sizes, limits, floor and checksum;
+//! - `plan`: selection of series, every round order, and pair plans;
+//! - `runner`: jobs, trial settings, the trial loop, progress, counting;
+//! - `trial`: a finished process as a trial, and trials as a result;
+//! - `process`: the one layer that starts processes;
+//! - `instructions`: instruction counts with perf or Valgrind.
+
+pub mod catalogue;
+pub mod instructions;
+pub mod plan;
+pub mod process;
+pub mod runner;
+pub mod trial;

@@ -1,0 +1,380 @@
+//! The history store: one immutable JSON file per run record.
+//!
+//! A record is written to a temporary file in the same directory, flushed to disk, and
+//! then hard-linked to its final name, which fails if that name exists: an existing
+//! record is never overwritten or truncated, and a crash leaves at most a stray
+//! temporary file, never a half-written record. Reading skips what is not a record
+//! (and says so) rather than failing the whole history for one bad file.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::record::RunRecord;
+
+/// The history directory: `--history`, else `VERSUS_HISTORY`, else `history/` at the root.
+pub fn resolve(root: &Path, flag: Option<PathBuf>) -> PathBuf {
+    resolve_with(root, flag, std::env::var_os("VERSUS_HISTORY"))
+}
+
+/// [`resolve`] with the variable's value given. A variable set to nothing
+/// (`VERSUS_HISTORY= cargo xtask bench`) counts as unset: as a path it would put the
+/// records in whatever directory the command ran from.
+fn resolve_with(root: &Path, flag: Option<PathBuf>, variable: Option<OsString>) -> PathBuf {
+    flag.or_else(|| variable.filter(|v| !v.is_empty()).map(PathBuf::from))
+        .unwrap_or_else(|| root.join("history"))
+}
+
+/// Writes `record` as `<dir>/<id>.json` and returns the path. Fails, writing nothing,
+/// if a file of that name already exists.
+pub fn write(dir: &Path, record: &RunRecord) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the history directory {}", dir.display()))?;
+    let json = serde_json::to_vec_pretty(record).context("serializing the run record")?;
+    write_new(&dir.join(format!("{}.json", record.id)), &json)
+}
+
+/// Names `record` after its start time, commit and machine
+/// (`20261122T085605Z-965e45726a17-5156fff4`), with a counter when another record of
+/// that name exists (two runs started in the same second on one machine), and writes
+/// it to `dir`; returns the path.
+pub fn write_run(dir: &Path, mut record: RunRecord) -> Result<PathBuf> {
+    let started = time::OffsetDateTime::parse(
+        &record.started_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .with_context(|| format!("the record's started_at {:?}", record.started_at))?;
+    let stamp = started
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .context("formatting the start time")?;
+    let commit = record
+        .source
+        .commit
+        .as_deref()
+        .map_or("nocommit".to_string(), |c| c[..12.min(c.len())].to_string());
+    let fingerprint = &record.machine.fingerprint[..record.machine.fingerprint.len().min(8)];
+    let base = format!("{stamp}-{commit}-{fingerprint}");
+    for attempt in 0..100 {
+        record.id = if attempt == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{attempt}")
+        };
+        if dir.join(format!("{}.json", record.id)).exists() {
+            continue;
+        }
+        return write(dir, &record);
+    }
+    bail!(
+        "100 run records named {base}* already exist in {}",
+        dir.display()
+    )
+}
+
+/// Writes `bytes` to a path that must not exist yet, atomically.
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    let dir = path.parent().context("a record path has a directory")?;
+    let name = path
+        .file_name()
+        .context("a record path has a file name")?
+        .to_string_lossy();
+    let temporary = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    // create_new: a temporary file of that name belongs to someone else (or to a crashed
+    // run with this pid) and is neither written nor removed here.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .with_context(|| format!("creating {}", temporary.display()))?;
+    // No check that `path` is free: link(2) below is the check, and it cannot race.
+    let result = (|| {
+        file.write_all(bytes)
+            .with_context(|| format!("writing {}", temporary.display()))?;
+        file.write_all(b"\n")?;
+        file.sync_all()
+            .with_context(|| format!("flushing {}", temporary.display()))?;
+        // link(2) refuses an existing destination, unlike rename(2): a concurrent
+        // writer of the same name loses cleanly instead of replacing a record.
+        std::fs::hard_link(&temporary, path).with_context(|| {
+            if path.exists() {
+                format!(
+                    "{} already exists; history files are never overwritten",
+                    path.display()
+                )
+            } else {
+                format!("moving {} to {}", temporary.display(), path.display())
+            }
+        })
+    })();
+    let _ = std::fs::remove_file(&temporary);
+    result?;
+    if let Ok(dir) = std::fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(path.to_path_buf())
+}
+
+/// The records of a history directory, and the files in it that are not records.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Oldest first: ids sort by start time.
+    pub records: Vec<RunRecord>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A file in the history that could not be read as a record, and why.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// Reads every record in `dir`. Files that are not records are reported with the
+/// reason, never deleted or changed.
+pub fn read_all(dir: &Path) -> Result<History> {
+    let mut history = History::default();
+    for path in record_files(dir)? {
+        match read(&path) {
+            Ok(record) => history.records.push(record),
+            Err(error) => history.unreadable.push(Unreadable {
+                path,
+                reason: format!("{error:#}"),
+            }),
+        }
+    }
+    history.records.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(history)
+}
+
+/// The record files of a history directory, sorted by name (ids sort by start time):
+/// every `*.json` but hidden files (the temporary files of a write under way). A
+/// missing directory is an empty history.
+pub fn record_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => {
+            return Err(error).with_context(|| format!("listing the history in {}", dir.display()))
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.extension().is_some_and(|ext| ext == "json")
+                && path
+                    .file_stem()
+                    .is_some_and(|n| !n.is_empty() && !n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// The ids of the records in a history directory, sorted: the file names, as
+/// [`write`] names each file after its record's id.
+fn record_ids(dir: &Path) -> Result<Vec<String>> {
+    Ok(record_files(dir)?
+        .iter()
+        .filter_map(|path| Some(path.file_stem()?.to_string_lossy().into_owned()))
+        .collect())
+}
+
+/// The record file that RUN names: a path to a record file, or a run id or a unique
+/// prefix of one in the history directory.
+pub fn resolve_run(run: &str, history: &Path) -> Result<PathBuf> {
+    let as_path = Path::new(run);
+    if as_path.is_file() {
+        return Ok(as_path.to_path_buf());
+    }
+    if run.contains(std::path::MAIN_SEPARATOR) {
+        bail!("{run} is not a file (a run id or prefix has no `/`)");
+    }
+    let prefix = run.strip_suffix(".json").unwrap_or(run);
+    let ids = record_ids(history)?;
+    if ids.iter().any(|id| id == prefix) {
+        return Ok(history.join(format!("{prefix}.json")));
+    }
+    let matches: Vec<&String> = ids.iter().filter(|id| id.starts_with(prefix)).collect();
+    match matches.as_slice() {
+        [one] => Ok(history.join(format!("{one}.json"))),
+        [] if ids.is_empty() => bail!(
+            "{run:?} is neither a record file nor a run in {}, which holds no run records \
+             (record one with `cargo xtask run`, or name another history with --history)",
+            history.display()
+        ),
+        [] => bail!(
+            "{run:?} is neither a record file nor the start of a run id in {}; the latest \
+             runs there are:\n{}",
+            history.display(),
+            listing(&ids.iter().rev().take(5).collect::<Vec<_>>(), 5)
+        ),
+        several => bail!(
+            "{run:?} is ambiguous: {} runs in {} start with it; give more of the id:\n{}",
+            several.len(),
+            history.display(),
+            listing(several, 20)
+        ),
+    }
+}
+
+fn listing(ids: &[&String], limit: usize) -> String {
+    let mut lines: Vec<String> = ids.iter().take(limit).map(|id| format!("  {id}")).collect();
+    if ids.len() > limit {
+        lines.push(format!("  … and {} more", ids.len() - limit));
+    }
+    lines.join("\n")
+}
+
+/// Reads one record file.
+pub fn read(path: &Path) -> Result<RunRecord> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    RunRecord::from_json(&text)
+        .with_context(|| format!("parsing the run record {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flag_then_the_variable_then_the_root_name_the_history() {
+        let root = Path::new("/repo");
+        let flag = Some(PathBuf::from("/flag"));
+        let var = Some(OsString::from("/var"));
+        assert_eq!(
+            resolve_with(root, flag.clone(), var.clone()),
+            Path::new("/flag")
+        );
+        assert_eq!(resolve_with(root, None, var), Path::new("/var"));
+        assert_eq!(resolve_with(root, None, None), Path::new("/repo/history"));
+        let empty = Some(OsString::new());
+        assert_eq!(resolve_with(root, None, empty), Path::new("/repo/history"));
+    }
+
+    #[test]
+    fn write_new_refuses_to_overwrite_and_leaves_the_original_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.json");
+        write_new(&path, b"{\"first\": true}").unwrap();
+        let error = write_new(&path, b"{\"second\": true}").unwrap_err();
+        assert!(
+            format!("{error:#}").contains("never overwritten"),
+            "{error:#}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"first\": true}\n"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["run.json"], "no temporary file is left behind");
+    }
+
+    #[test]
+    fn a_stale_temporary_file_is_neither_used_nor_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.json");
+        let temporary = dir
+            .path()
+            .join(format!(".run.json.tmp-{}", std::process::id()));
+        std::fs::write(&temporary, "stale").unwrap();
+        assert!(write_new(&path, b"mine").is_err());
+        assert!(!path.exists());
+        assert_eq!(std::fs::read_to_string(&temporary).unwrap(), "stale");
+    }
+
+    #[test]
+    fn read_all_reports_bad_files_without_failing_or_touching_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("garbage.json"), "not json").unwrap();
+        std::fs::write(
+            dir.path().join("other.json"),
+            "{\"schema\": \"versus.run/9\"}",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
+        let history = read_all(dir.path()).unwrap();
+        assert!(history.records.is_empty());
+        assert_eq!(history.unreadable.len(), 2);
+        assert!(history
+            .unreadable
+            .iter()
+            .any(|file| file.reason.contains("versus.run/9")));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("garbage.json")).unwrap(),
+            "not json"
+        );
+    }
+
+    #[test]
+    fn a_missing_history_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = read_all(&dir.path().join("absent")).unwrap();
+        assert!(history.records.is_empty() && history.unreadable.is_empty());
+    }
+
+    fn history_with(ids: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for id in ids {
+            std::fs::write(dir.path().join(format!("{id}.json")), "{}").unwrap();
+        }
+        std::fs::write(dir.path().join(".20261122T0900Z-x.json.tmp-1"), "").unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_run_is_named_by_id_prefix_or_path() {
+        let ids = [
+            "20261122T085319Z-965e4572-5156",
+            "20261122T085605Z-965e4572-5156",
+        ];
+        let history = history_with(&ids);
+        let dir = history.path();
+        let full = resolve_run(ids[0], dir).unwrap();
+        assert_eq!(full, dir.join(format!("{}.json", ids[0])));
+        assert_eq!(
+            resolve_run("20261122T0856", dir).unwrap(),
+            dir.join(format!("{}.json", ids[1]))
+        );
+        assert_eq!(
+            resolve_run(&format!("{}.json", ids[1]), dir).unwrap(),
+            dir.join(format!("{}.json", ids[1]))
+        );
+        let by_path = full.to_str().unwrap();
+        assert_eq!(
+            resolve_run(by_path, Path::new("/nonexistent")).unwrap(),
+            full
+        );
+    }
+
+    #[test]
+    fn an_ambiguous_or_unknown_run_lists_the_candidates() {
+        let ids = [
+            "20261122T085319Z-965e4572-5156",
+            "20261122T085605Z-965e4572-5156",
+        ];
+        let history = history_with(&ids);
+        let ambiguous = resolve_run("20261122", history.path())
+            .unwrap_err()
+            .to_string();
+        assert!(ambiguous.contains("ambiguous: 2 runs"), "{ambiguous}");
+        assert!(ids.iter().all(|id| ambiguous.contains(id)), "{ambiguous}");
+        let unknown = resolve_run("2025", history.path()).unwrap_err().to_string();
+        assert!(unknown.contains("latest runs there are"), "{unknown}");
+        assert!(ids.iter().all(|id| unknown.contains(id)), "{unknown}");
+        let empty = tempfile::tempdir().unwrap();
+        let none = resolve_run("2026", empty.path()).unwrap_err().to_string();
+        assert!(none.contains("holds no run records"), "{none}");
+        let missing = resolve_run("no/such/record.json", empty.path())
+            .unwrap_err()
+            .to_string();
+        assert!(missing.contains("is not a file"), "{missing}");
+    }
+}

@@ -1,0 +1,371 @@
+//! The run record `versus.run/1` (docs/run-record.md) and the workload's result object.
+//!
+//! These are the typed values that flow between the orchestrator's steps; JSON appears
+//! only when a record is written to or read from `history/`, and when a workload process
+//! prints its result. Field names are the contract: other tools and the site read them,
+//! so a field is only ever added (as `Option` or with a default), never renamed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The schema tag of a run record.
+pub const RUN_SCHEMA: &str = "versus.run/1";
+
+/// One run of the suite on one machine: everything needed to interpret its numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub schema: String,
+    /// Unique and sortable: start time, commit and machine fingerprint.
+    pub id: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub source: Source,
+    pub ci: Option<Ci>,
+    pub machine: Machine,
+    pub protocol: Protocol,
+    pub toolchains: Vec<ToolchainRecord>,
+    pub results: Vec<ResultRecord>,
+    /// What `cargo xtask calibrate` measured of the harness on this machine; absent
+    /// from other runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
+}
+
+/// The harness's measured power on one machine (`cargo xtask calibrate`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    pub experiments: u32,
+    /// Pairs of trials each experiment compared: the most any series had, when each
+    /// series' pairs were planned from a pilot (`SeriesCalibration.pairs` has each).
+    pub pairs_per_experiment: u32,
+    /// The comparison threshold, as a fraction.
+    pub threshold: f64,
+    /// The threshold of instructions per operation, as a fraction, when they were counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions_threshold: Option<f64>,
+    /// A/A comparisons (series × metric × experiment) whose verdict was a change.
+    pub false_alarms: u32,
+    pub aa_comparisons: u32,
+    /// Of those, the comparisons of instructions per operation, and their false alarms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction_false_alarms: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction_aa_comparisons: Option<u32>,
+    pub series: Vec<SeriesCalibration>,
+}
+
+/// One series' calibration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesCalibration {
+    pub workload: String,
+    pub variant: String,
+    pub lang: String,
+    pub toolchain: String,
+    pub params: BTreeMap<String, u64>,
+    /// Standard deviation of ln(A′/A) of the time per operation over every round.
+    pub paired_noise: Option<f64>,
+    /// Seconds of measurement (both sides' trial processes, wall time) that one
+    /// experiment's comparison of this series took.
+    pub seconds_per_experiment: f64,
+    /// Fraction of A/A experiments in which any metric of this series was flagged.
+    pub false_alarm_rate: f64,
+    /// Injected slowdown in percent (as text, "2") → fraction of experiments whose time
+    /// per operation came out `slower`.
+    pub detection: BTreeMap<String, f64>,
+    /// Pairs each of this series' experiments compared (absent in older records, whose
+    /// series all had `Calibration.pairs_per_experiment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<u32>,
+    /// Standard deviation of ln(A′/A) of instructions per operation, when counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction_noise: Option<f64>,
+    /// Fraction of A/A experiments whose instructions per operation were flagged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction_false_alarm_rate: Option<f64>,
+    /// Injected work in percent (`--inject-work-pct`, as text, "0.5") → fraction of
+    /// experiments whose instructions per operation came out `slower`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub instruction_detection: BTreeMap<String, f64>,
+    /// Injected work in percent → the median ratio of instructions per operation of the
+    /// injected arm to A, over every counted round: the change the injection made.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub instruction_change: BTreeMap<String, f64>,
+}
+
+/// The commit that was measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// 40 hex digits, or null outside a git checkout.
+    pub commit: Option<String>,
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    pub subject: Option<String>,
+    pub committed_at: Option<String>,
+    /// Uncommitted changes were present in the work tree.
+    pub dirty: bool,
+    pub pr: Option<u64>,
+}
+
+/// Where the run happened when it ran under continuous integration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ci {
+    pub provider: String,
+    pub repository: Option<String>,
+    pub run_id: Option<String>,
+    pub run_attempt: Option<String>,
+    pub workflow: Option<String>,
+    pub job: Option<String>,
+    pub runner_name: Option<String>,
+    pub runner_image: Option<String>,
+    pub runner_image_version: Option<String>,
+}
+
+/// What decides performance on the machine, and the limits that decide what can run.
+/// A field the machine does not expose is null.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// Stable hash of the fields that decide performance; see `machine::fingerprint`.
+    pub fingerprint: String,
+    pub arch: String,
+    pub cpu_model: Option<String>,
+    pub cpu_vendor: Option<String>,
+    pub logical_cpus: Option<u64>,
+    pub physical_cores: Option<u64>,
+    pub cpu_flags: Vec<String>,
+    pub caches: Vec<Cache>,
+    pub memory_bytes: Option<u64>,
+    pub os: Option<String>,
+    pub kernel: Option<String>,
+    pub virtualization: Option<String>,
+    /// CPUs granted by the cgroup quota (cpu.max), null when unlimited or unknown.
+    pub cpu_quota: Option<f64>,
+    pub limits: Limits,
+}
+
+/// One level of the CPU cache hierarchy, as /sys describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cache {
+    pub level: u32,
+    /// "Data", "Instruction" or "Unified".
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub size_bytes: Option<u64>,
+    /// How many logical CPUs share one instance of this cache.
+    pub shared_by: Option<u64>,
+}
+
+/// Kernel and process limits that decide which sizes can run at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    pub pid_max: Option<u64>,
+    pub threads_max: Option<u64>,
+    pub max_map_count: Option<u64>,
+    pub somaxconn: Option<u64>,
+    pub nofile_soft: Option<u64>,
+    pub nofile_hard: Option<u64>,
+    pub nproc_soft: Option<u64>,
+    pub stack_soft_bytes: Option<u64>,
+}
+
+/// How the run was measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Protocol {
+    pub rounds: u32,
+    pub warmup: u32,
+    pub samples_per_trial: u32,
+    /// Seed of the interleaving order; the same seed and plan give the same order.
+    pub seed: u64,
+    pub order: String,
+    pub quick: bool,
+    /// Shared by the two records of one A/B session, else null.
+    pub session: Option<String>,
+    /// Per-trial time limit in seconds.
+    #[serde(default)]
+    pub timeout_s: Option<f64>,
+}
+
+/// One toolchain the workloads were built with, exactly as it was found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolchainRecord {
+    /// The pin id from toolchains.toml, e.g. `rust-1.95.0`.
+    pub id: String,
+    pub lang: String,
+    pub version: String,
+    /// `rustc -vV`, or `go version` plus the relevant `go env` values.
+    pub detail: BTreeMap<String, String>,
+    /// Environment that changes generated code or runtime behaviour; null when unset.
+    pub flags: BTreeMap<String, Option<String>>,
+    pub lockfile_sha256: Option<String>,
+}
+
+/// The outcome of one (workload, variant, lang, toolchain, params) series in a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultRecord {
+    pub workload: String,
+    pub variant: String,
+    pub lang: String,
+    pub toolchain: String,
+    pub params: BTreeMap<String, u64>,
+    pub unit: String,
+    pub ops: u64,
+    pub status: Status,
+    pub reason: Option<String>,
+    /// The checksum all trials agreed on, or null.
+    pub checksum: Option<String>,
+    /// Set when the time per operation is below the physical floor for this workload:
+    /// the result is kept, with the reason, but never published as a win.
+    #[serde(default)]
+    pub implausible: Option<String>,
+    pub trials: Vec<Trial>,
+}
+
+/// How a series ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Failed,
+    Timeout,
+    Skipped,
+    Mismatch,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Timeout => "timeout",
+            Status::Skipped => "skipped",
+            Status::Mismatch => "mismatch",
+        }
+    }
+}
+
+/// One process of one series: its in-process samples and what the kernel measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    pub round: u32,
+    pub samples: Vec<u64>,
+    pub checksum: Option<String>,
+    pub extra: BTreeMap<String, serde_json::Value>,
+    pub histogram: Option<String>,
+    pub wall_ns: u64,
+    pub user_ns: u64,
+    pub sys_ns: u64,
+    pub max_rss_bytes: u64,
+    /// Why this trial failed, when it did (exit status, timeout, malformed output).
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Instructions retired per measured sample, for the CPU-bound workloads, where a
+    /// counter was available: `perf stat` or Valgrind. Unlike time, this does not move
+    /// with a neighbour's load.
+    #[serde(default)]
+    pub instructions: Option<InstructionCount>,
+}
+
+/// Instructions retired in one measured sample of a trial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstructionCount {
+    pub per_sample: f64,
+    /// "perf" or "valgrind".
+    pub tool: String,
+    /// Environment the counted processes ran with beyond the trial's own
+    /// (docs/instructions.md: GOMAXPROCS=1 and asyncpreemptoff for Go).
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    /// The file name of the binary counted: the trial's own (`versus-rs`), or Go's
+    /// counting build (`versus-go-count`, built without the randomised heap base; the
+    /// toolchain's `detail` names its GOEXPERIMENT). Absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary: Option<String>,
+}
+
+/// The object a workload process prints on stdout (docs/workload-spec.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadOutput {
+    pub workload: String,
+    pub variant: String,
+    pub lang: String,
+    pub params: BTreeMap<String, u64>,
+    pub unit: String,
+    pub ops: u64,
+    pub samples: Vec<u64>,
+    pub checksum: String,
+    #[serde(default)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub histogram: Option<String>,
+    #[serde(default)]
+    pub skipped: Option<String>,
+}
+
+/// Where and on what a measurement ran: the parts of a run record that are known before
+/// its results, shared by the records of one measurement.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    pub started_at: time::OffsetDateTime,
+    pub source: Source,
+    pub ci: Option<Ci>,
+    pub machine: Machine,
+}
+
+impl Provenance {
+    /// This machine, now, measuring the commit that `git` sees (the trimmed output of
+    /// `git ARGS` in the checkout): read before anything is built, so that a long
+    /// measurement records the commit it built, not one checked out while it ran.
+    pub fn detect(git: impl Fn(&[&str]) -> Option<String>) -> Provenance {
+        Provenance {
+            started_at: time::OffsetDateTime::now_utc(),
+            source: super::source::detect(git),
+            ci: super::source::ci_from_env(|key| std::env::var(key).ok()),
+            machine: super::machine::detect(),
+        }
+    }
+}
+
+impl RunRecord {
+    /// The record of a measurement that finished at `finished_at`, with no id yet
+    /// (`history::write_run` gives it one) and no calibration.
+    pub fn new(
+        provenance: Provenance,
+        finished_at: time::OffsetDateTime,
+        protocol: Protocol,
+        toolchains: Vec<ToolchainRecord>,
+        results: Vec<ResultRecord>,
+    ) -> RunRecord {
+        RunRecord {
+            schema: RUN_SCHEMA.to_string(),
+            id: String::new(),
+            started_at: rfc3339(provenance.started_at),
+            finished_at: rfc3339(finished_at),
+            source: provenance.source,
+            ci: provenance.ci,
+            machine: provenance.machine,
+            protocol,
+            toolchains,
+            results,
+            calibration: None,
+        }
+    }
+
+    /// Parses a record and refuses any other schema, so that a future `versus.run/2`
+    /// is never misread as this one.
+    pub fn from_json(text: &str) -> anyhow::Result<RunRecord> {
+        let value: serde_json::Value = serde_json::from_str(text)?;
+        match value.get("schema").and_then(|s| s.as_str()) {
+            Some(RUN_SCHEMA) => Ok(serde_json::from_value(value)?),
+            Some(other) => anyhow::bail!("schema is {other:?}, expected {RUN_SCHEMA:?}"),
+            None => anyhow::bail!("no \"schema\" field: not a versus run record"),
+        }
+    }
+}
+
+/// A time as the record writes it: RFC 3339, in whole seconds.
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

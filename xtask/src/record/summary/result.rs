@@ -1,0 +1,127 @@
+//! The spread of a result's numbers: each metric's median, smallest and largest value
+//! over the samples or trials that measured it, as the exports and tables show them.
+
+use super::median_of_sorted;
+use crate::record::{ResultRecord, Trial};
+
+/// The median, smallest and largest of some measurements of one series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    /// How many values: samples, or trials.
+    pub count: usize,
+}
+
+impl Spread {
+    /// `None` without values. The median is the one of [`super::median`], so the
+    /// numbers match the site's and the terminal's.
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Option<Spread> {
+        let mut values: Vec<f64> = values.into_iter().collect();
+        values.sort_by(f64::total_cmp);
+        Some(Spread {
+            median: (!values.is_empty()).then(|| median_of_sorted(&values))?,
+            min: *values.first()?,
+            max: *values.last()?,
+            count: values.len(),
+        })
+    }
+
+    /// The largest distance of an observation from the median: the half-width of the
+    /// smallest interval around the median that holds every observation.
+    pub fn deviation(&self) -> f64 {
+        (self.max - self.median).max(self.median - self.min)
+    }
+}
+
+/// The time per operation of each sample of a trial, in nanoseconds.
+fn ns_per_op(trial: &Trial, ops: u64) -> impl Iterator<Item = f64> + '_ {
+    trial
+        .samples
+        .iter()
+        .filter(move |_| ops > 0)
+        .map(move |&sample| sample as f64 / ops as f64)
+}
+
+/// A series' time per operation over all the samples of all its trials.
+pub fn time_per_op(result: &ResultRecord) -> Option<Spread> {
+    Spread::of(
+        result
+            .trials
+            .iter()
+            .flat_map(|trial| ns_per_op(trial, result.ops)),
+    )
+}
+
+/// A trial's time per operation over its own samples.
+pub fn trial_time_per_op(trial: &Trial, ops: u64) -> Option<Spread> {
+    Spread::of(ns_per_op(trial, ops))
+}
+
+/// The peak resident memory of a series' trial processes, one value per trial.
+pub fn max_rss(result: &ResultRecord) -> Option<Spread> {
+    Spread::of(result.trials.iter().map(|trial| trial.max_rss_bytes as f64))
+}
+
+/// Instructions retired per operation in a trial, where they were counted.
+pub fn trial_instructions_per_op(trial: &Trial, ops: u64) -> Option<f64> {
+    let count = trial.instructions.as_ref()?;
+    (ops > 0).then(|| count.per_sample / ops as f64)
+}
+
+/// Instructions per operation of a series, one value per trial that counted them.
+pub fn instructions_per_op(result: &ResultRecord) -> Option<Spread> {
+    Spread::of(
+        result
+            .trials
+            .iter()
+            .filter_map(|trial| trial_instructions_per_op(trial, result.ops)),
+    )
+}
+
+/// The per-operation latency percentiles that the latency workloads (actors, echo)
+/// report in `extra`: the key there, and the short name the exports use.
+pub const LATENCY_PERCENTILES: [(&str, &str); 2] = [("p50_ns", "p50"), ("p99_ns", "p99")];
+
+/// One latency percentile of a trial in nanoseconds, where the workload reported it.
+pub fn trial_latency_ns(trial: &Trial, key: &str) -> Option<f64> {
+    trial.extra.get(key)?.as_f64()
+}
+
+/// One latency percentile of a series, one value per trial: each trial's percentile
+/// comes from its own histogram.
+pub fn latency_ns(result: &ResultRecord, key: &str) -> Option<Spread> {
+    Spread::of(
+        result
+            .trials
+            .iter()
+            .filter_map(|trial| trial_latency_ns(trial, key)),
+    )
+}
+
+/// Rounds to `digits` significant digits, for the approximate numbers shown to people
+/// (ranges), so that a float difference does not print as 0.010500000000000002.
+pub fn significant(value: f64, digits: i32) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    let scale = 10f64.powi(digits - 1 - value.abs().log10().floor() as i32);
+    (value * scale).round() / scale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        let spread = Spread::of([4.0, 1.0, 3.0, 2.0]).unwrap();
+        assert_eq!(
+            (spread.median, spread.min, spread.max, spread.count),
+            (2.5, 1.0, 4.0, 4)
+        );
+        assert_eq!(spread.deviation(), 1.5);
+        assert_eq!(Spread::of([]), None);
+    }
+}
