@@ -7,5 +7,7 @@
 //! the tests.
 
 pub mod calibration;
+pub mod changepoint;
 pub mod compare;
 pub mod stats;
+pub mod versus;

@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::analyse::versus::Pairing;
+
 /// A language the workloads are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Lang {
@@ -70,6 +72,8 @@ pub struct Sampling {
 #[derive(Debug, Clone, Copy)]
 pub struct Workload {
     pub name: &'static str,
+    /// What it measures, in a line (docs/workloads.md says why).
+    pub what: &'static str,
     /// Harness references (`noop`, `membw`) run only when asked for by name.
     pub reference: bool,
     pub variants: &'static [Variant],
@@ -122,6 +126,7 @@ use Lang::{Go, Rust};
 pub static WORKLOADS: &[Workload] = &[
     Workload {
         name: "noop",
+        what: "nothing: the runner's own cost per trial",
         reference: true,
         variants: &[v(Rust, "none"), v(Go, "none")],
         full: &[&[("size", 1)]],
@@ -137,6 +142,7 @@ pub static WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "membw",
+        what: "the read bandwidth a plain streaming loop reaches, to judge sum against",
         reference: true,
         variants: &[v(Rust, "stream"), v(Go, "stream")],
         full: &[&[("size", 100_000_000)]],
@@ -152,6 +158,7 @@ pub static WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "sum",
+        what: "sum N 64-bit integers already in memory",
         reference: false,
         variants: &[
             v(Rust, "iter"),
@@ -173,6 +180,7 @@ pub static WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "spawn",
+        what: "create N tasks that do nothing, and wait for all of them",
         reference: false,
         variants: &[v(Rust, "thread"), v(Rust, "tokio"), v(Go, "goroutine")],
         full: &[&[("size", 10_000)], &[("size", 100_000)]],
@@ -189,6 +197,7 @@ pub static WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "alloc",
+        what: "N heap allocations of a zeroed 1 KiB object, each dropped at once",
         reference: false,
         variants: &[v(Rust, "box"), v(Rust, "box-elidable"), v(Go, "heap")],
         full: &[&[("size", 10_000_000)]],
@@ -208,6 +217,7 @@ pub static WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "pingpong",
+        what: "two tasks bounce a 4-byte message N times over channels",
         reference: false,
         variants: &[
             vp(Rust, "std-thread", &[("buffer", 0)]),
@@ -235,6 +245,7 @@ pub static WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "sleepers",
+        what: "N tasks alive at once, each sleeping: memory per task and spawn cost",
         reference: false,
         variants: &[v(Rust, "thread"), v(Rust, "tokio"), v(Go, "goroutine")],
         full: &[
@@ -256,6 +267,7 @@ pub static WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "actors",
+        what: "A actors with bounded mailboxes pass M messages: latency, throughput, memory",
         reference: false,
         variants: &[v(Rust, "tokio"), v(Go, "goroutine")],
         full: &[&[("size", 1_000_000), ("actors", 10_000), ("mailbox", 64)]],
@@ -271,6 +283,7 @@ pub static WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "echo",
+        what: "a loopback TCP echo server, C concurrent connections of R round trips: latency and throughput",
         reference: false,
         variants: &[v(Rust, "tokio"), v(Rust, "thread"), v(Go, "net")],
         full: &[
@@ -289,6 +302,70 @@ pub static WORKLOADS: &[Workload] = &[
         expected_checksum: echo_checksum,
     },
 ];
+
+/// The Rust-against-Go comparisons the site's home page and `cargo xtask bench` show,
+/// each a Rust variant against the Go variant that does the same work the same way.
+pub static PAIRINGS: &[Pairing] = &[
+    pair("sum", "iter", &[], "range", &[]),
+    pair("sum", "scalar", &[], "unrolled", &[]),
+    pair("spawn", "tokio", &[], "goroutine", &[]),
+    pair("spawn", "thread", &[], "goroutine", &[]),
+    pair("alloc", "box", &[], "heap", &[]),
+    pair(
+        "pingpong",
+        "tokio-current",
+        &[("buffer", 1)],
+        "unbuffered",
+        &[("buffer", 0)],
+    ),
+    pair(
+        "pingpong",
+        "tokio-current",
+        &[("buffer", 4096)],
+        "buffered",
+        &[("buffer", 4096)],
+    ),
+    pair(
+        "pingpong",
+        "tokio-multi",
+        &[("buffer", 1)],
+        "unbuffered",
+        &[("buffer", 0)],
+    ),
+    pair(
+        "pingpong",
+        "tokio-multi",
+        &[("buffer", 4096)],
+        "buffered",
+        &[("buffer", 4096)],
+    ),
+    pair(
+        "pingpong",
+        "std-thread",
+        &[("buffer", 0)],
+        "unbuffered",
+        &[("buffer", 0)],
+    ),
+    pair("sleepers", "tokio", &[], "goroutine", &[]),
+    pair("sleepers", "thread", &[], "goroutine", &[]),
+    pair("actors", "tokio", &[], "goroutine", &[]),
+    pair("echo", "tokio", &[], "net", &[]),
+    pair("echo", "thread", &[], "net", &[]),
+];
+
+const fn pair(
+    workload: &'static str,
+    rust: &'static str,
+    rust_params: Params,
+    go: &'static str,
+    go_params: Params,
+) -> Pairing {
+    Pairing {
+        workload,
+        rust: (rust, rust_params),
+        go: (go, go_params),
+    }
+}
 
 /// `N(N-1)/2`: the sum of the indices `0..N`, the checksum of most workloads.
 fn triangular(params: &BTreeMap<String, u64>) -> Option<String> {
@@ -399,6 +476,23 @@ mod tests {
                     (workload.expected_checksum)(&params(size)).is_some(),
                     "{} {size:?}",
                     workload.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_pairing_names_variants_of_the_catalogue() {
+        for pairing in PAIRINGS {
+            let workload = find(pairing.workload).expect("a workload of the catalogue");
+            for (lang, (name, params)) in [(Lang::Rust, pairing.rust), (Lang::Go, pairing.go)] {
+                assert!(
+                    workload
+                        .variants
+                        .iter()
+                        .any(|v| v.lang == lang && v.name == name && v.params == params),
+                    "{}: no {lang} variant {name} {params:?}",
+                    pairing.workload
                 );
             }
         }

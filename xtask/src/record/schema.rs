@@ -353,9 +353,15 @@ impl RunRecord {
     /// Parses a record and refuses any other schema, so that a future `versus.run/2`
     /// is never misread as this one.
     pub fn from_json(text: &str) -> anyhow::Result<RunRecord> {
-        let value: serde_json::Value = serde_json::from_str(text)?;
-        match value.get("schema").and_then(|s| s.as_str()) {
-            Some(RUN_SCHEMA) => Ok(serde_json::from_value(value)?),
+        // The schema first, from a parse that skips everything else, so that a record
+        // of another schema is refused for that and not for a field it lacks.
+        #[derive(Deserialize)]
+        struct Schema {
+            schema: Option<String>,
+        }
+        let schema: Schema = serde_json::from_str(text)?;
+        match schema.schema.as_deref() {
+            Some(RUN_SCHEMA) => Ok(serde_json::from_str(text)?),
             Some(other) => anyhow::bail!("schema is {other:?}, expected {RUN_SCHEMA:?}"),
             None => anyhow::bail!("no \"schema\" field: not a versus run record"),
         }

@@ -137,6 +137,71 @@ fn provenance(comparison: &Comparison) -> String {
     )
 }
 
+/// One entry as the tables show it, in plain words and numbers: the Markdown here and
+/// the site's comparison pages format the same rows.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TableRow {
+    pub verdict: String,
+    /// Whether the verdict is a change (`faster` or `slower`), which tables emphasise.
+    pub changed: bool,
+    pub flags: Vec<String>,
+    pub series: String,
+    pub machine: String,
+    pub metric: String,
+    pub base: String,
+    pub head: String,
+    /// The change with its interval, `+2.1 % (+0.4 … +3.9)`, or `—`.
+    pub change: String,
+    pub q: String,
+    pub detects: String,
+    /// The reason and notes, `; `-separated; empty when there are none.
+    pub note: String,
+}
+
+/// The rows of `entries`, in their order.
+pub fn table_rows(entries: &[&Entry]) -> Vec<TableRow> {
+    entries
+        .iter()
+        .map(|entry| {
+            let mut note = entry.reason.clone().unwrap_or_default();
+            for extra in &entry.notes {
+                if !note.is_empty() {
+                    note.push_str("; ");
+                }
+                note.push_str(extra);
+            }
+            let side = |estimate: Option<super::Estimate>| {
+                estimate.map_or("—".to_string(), |e| quantity(e.estimate, &entry.unit))
+            };
+            let change = match entry.ratio {
+                Some(ratio) => format!(
+                    "{} ({} … {})",
+                    signed_percent(ratio.estimate),
+                    signed_percent(ratio.ci_low).trim_end_matches(" %"),
+                    signed_percent(ratio.ci_high).trim_end_matches(" %")
+                ),
+                None => "—".to_string(),
+            };
+            TableRow {
+                verdict: entry.verdict.as_str().to_string(),
+                changed: matches!(entry.verdict, Verdict::Slower | Verdict::Faster),
+                flags: entry.flags.clone(),
+                series: entry.series.label(),
+                machine: entry.series.fingerprint.clone(),
+                metric: entry.metric.label().to_string(),
+                base: side(entry.base),
+                head: side(entry.head),
+                change,
+                q: entry.q_value.map_or("—".to_string(), short_number),
+                detects: entry
+                    .mde_ratio
+                    .map_or("—".to_string(), |m| format!("±{}", unsigned_percent(m))),
+                note,
+            }
+        })
+        .collect()
+}
+
 fn table(
     out: &mut String,
     entries: &[&Entry],
@@ -150,62 +215,31 @@ fn table(
     )
     .unwrap();
     writeln!(out, "|---|---|---|--:|--:|--:|--:|--:|").unwrap();
-    for entry in entries {
-        let mut verdict = match entry.verdict {
-            Verdict::Slower | Verdict::Faster => format!("**{}**", entry.verdict.as_str()),
-            _ => entry.verdict.as_str().to_string(),
+    for row in table_rows(entries) {
+        let mut verdict = if row.changed {
+            format!("**{}**", row.verdict)
+        } else {
+            row.verdict.clone()
         };
-        let mut note = entry.reason.clone().unwrap_or_default();
-        for extra in &entry.notes {
-            if !note.is_empty() {
-                note.push_str("; ");
-            }
-            note.push_str(extra);
+        if !row.flags.is_empty() {
+            verdict.push_str(&format!(" · *{}*", row.flags.join(", ")));
         }
-        if !entry.flags.is_empty() {
-            verdict.push_str(&format!(" · *{}*", entry.flags.join(", ")));
-        }
-        if !note.is_empty() {
-            footnotes.push(format!(
-                "{}, {}: {note}",
-                entry.series.label(),
-                entry.metric.label()
-            ));
+        if !row.note.is_empty() {
+            footnotes.push(format!("{}, {}: {}", row.series, row.metric, row.note));
             verdict.push_str(&format!(" <sup>{}</sup>", footnotes.len()));
         }
-        let mut series = format!("`{}`", entry.series.label());
+        let mut series = format!("`{}`", row.series);
         if show_machine {
-            series.push_str(&format!(" on `{}`", entry.series.fingerprint));
+            series.push_str(&format!(" on `{}`", row.machine));
         }
-        let side = |estimate: Option<super::Estimate>| {
-            estimate.map_or("—".to_string(), |e| quantity(e.estimate, &entry.unit))
+        let change = match row.change.split_once(" (") {
+            Some((point, interval)) if row.changed => format!("**{point}** ({interval}"),
+            _ => row.change.clone(),
         };
-        let change = match entry.ratio {
-            Some(ratio) => {
-                let point = signed_percent(ratio.estimate);
-                let point = if matches!(entry.verdict, Verdict::Slower | Verdict::Faster) {
-                    format!("**{point}**")
-                } else {
-                    point
-                };
-                format!(
-                    "{point} ({} … {})",
-                    signed_percent(ratio.ci_low).trim_end_matches(" %"),
-                    signed_percent(ratio.ci_high).trim_end_matches(" %")
-                )
-            }
-            None => "—".to_string(),
-        };
-        let q = entry.q_value.map_or("—".to_string(), short_number);
-        let detects = entry
-            .mde_ratio
-            .map_or("—".to_string(), |m| format!("±{}", unsigned_percent(m)));
         writeln!(
             out,
-            "| {verdict} | {series} | {} | {} | {} | {change} | {q} | {detects} |",
-            entry.metric.label(),
-            side(entry.base),
-            side(entry.head),
+            "| {verdict} | {series} | {} | {} | {} | {change} | {} | {} |",
+            row.metric, row.base, row.head, row.q, row.detects,
         )
         .unwrap();
     }

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::analyse::stats::{self, Detection};
 use crate::record::RunRecord;
 
-pub use markdown::render_markdown;
+pub use markdown::{render_markdown, table_rows, TableRow};
 pub use series::{Metric, SeriesKey};
 
 /// The schema tag of a comparison.
