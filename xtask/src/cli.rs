@@ -52,6 +52,48 @@ pub enum Command {
     /// Write a run record as benchstat text, Bencher Metric Format, github-action-benchmark
     /// JSON or CSV.
     Export(Export),
+    /// Work with a history as a whole: write a synthetic one, for measuring the site.
+    History(History),
+}
+
+#[derive(Debug, Args)]
+pub struct History {
+    #[command(subcommand)]
+    pub command: HistoryCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Write a synthetic history shaped like a real one (every workload at its full
+    /// sizes, raw trials, histograms), from a seeded generator: to measure the site at
+    /// the scale of years of CI runs.
+    Generate(Generate),
+}
+
+#[derive(Debug, Args)]
+pub struct Generate {
+    /// The directory to write the records into (created; it must not hold records of
+    /// the same names).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// How many runs, over all machines.
+    #[arg(long, default_value_t = 10_000)]
+    pub runs: usize,
+    /// How many machines the runs alternate between.
+    #[arg(long, default_value_t = 2)]
+    pub machines: usize,
+    /// Seed of the generator: the same arguments write the same files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Hours between two runs of one machine.
+    #[arg(long, default_value_t = 3)]
+    pub hours_apart: u32,
+    /// Trials per series.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: u32,
+    /// Only these workloads (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -289,6 +331,9 @@ pub struct Test {
     /// Skip the slow cross-language run of every workload at its quick size.
     #[arg(long)]
     pub no_workloads: bool,
+    /// Run only the checks whose name contains this text (e.g. `--only Chromium`).
+    #[arg(long, value_name = "TEXT")]
+    pub only: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,7 @@ mod cli;
 mod compare;
 mod doctor;
 mod export;
+mod history;
 mod list;
 mod run;
 mod site;
@@ -44,6 +45,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Compare(command) => command.run(&root),
         cli::Command::Ab(command) => command.run(&root),
         cli::Command::Calibrate(command) => command.run(&root),
+        cli::Command::History(command) => command.run(),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

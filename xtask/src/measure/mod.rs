@@ -12,11 +12,13 @@
 //! - `runner`: jobs, trial settings, the trial loop, progress, counting;
 //! - `trial`: a finished process as a trial, and trials as a result;
 //! - `process`: the one layer that starts processes;
-//! - `instructions`: instruction counts with perf or Valgrind.
+//! - `instructions`: instruction counts with perf or Valgrind;
+//! - `synthetic`: histories shaped like real ones, from a seeded generator.
 
 pub mod catalogue;
 pub mod instructions;
 pub mod plan;
 pub mod process;
 pub mod runner;
+pub mod synthetic;
 pub mod trial;

@@ -1,12 +1,15 @@
 //! Publishing: the forms in which records leave versus — the exports other tools read
-//! (`export`) and the static site (`site`).
+//! (`export`), the static site (`site`), and Rust against Go as people read it in a
+//! table (`versus`, for the site and the terminal).
 //!
-//! What this group may use: `record` only. Everything here is a pure function of
-//! records (and of the site's templates), apart from writing its output files; it
-//! starts no process.
+//! What this group may use: `record`, `analyse` (the comparisons, change points and
+//! Rust-against-Go ratios it shows) and `measure::catalogue` (which workloads and
+//! comparisons exist). Everything here is a pure function of records (and of the
+//! site's templates), apart from writing its output files; it starts no process.
 
 pub mod export;
 pub mod site;
+pub mod versus;
 
 #[cfg(test)]
 mod tests {
@@ -34,8 +37,10 @@ mod tests {
         history::write(history.path(), &record).unwrap();
         let out = tempfile::tempdir().unwrap();
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let index = super::site::render(root, history.path(), out.path()).unwrap();
-        let page = std::fs::read_to_string(index).unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let rendered =
+            super::site::render_with(root, history.path(), out.path(), cache.path()).unwrap();
+        let page = std::fs::read_to_string(rendered.index).unwrap();
         assert!(page.contains(expected), "the site: {page}");
         for format in [
             super::export::Format::Benchstat,

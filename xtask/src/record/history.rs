@@ -3,8 +3,8 @@
 //! A record is written to a temporary file in the same directory, flushed to disk, and
 //! then hard-linked to its final name, which fails if that name exists: an existing
 //! record is never overwritten or truncated, and a crash leaves at most a stray
-//! temporary file, never a half-written record. Reading skips what is not a record
-//! (and says so) rather than failing the whole history for one bad file.
+//! temporary file, never a half-written record. Readers of the whole history (the
+//! site) skip what is not a record and say so, rather than failing for one bad file.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -118,36 +118,11 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
     Ok(path.to_path_buf())
 }
 
-/// The records of a history directory, and the files in it that are not records.
-#[derive(Debug, Clone, Default)]
-pub struct History {
-    /// Oldest first: ids sort by start time.
-    pub records: Vec<RunRecord>,
-    pub unreadable: Vec<Unreadable>,
-}
-
 /// A file in the history that could not be read as a record, and why.
 #[derive(Debug, Clone)]
 pub struct Unreadable {
     pub path: PathBuf,
     pub reason: String,
-}
-
-/// Reads every record in `dir`. Files that are not records are reported with the
-/// reason, never deleted or changed.
-pub fn read_all(dir: &Path) -> Result<History> {
-    let mut history = History::default();
-    for path in record_files(dir)? {
-        match read(&path) {
-            Ok(record) => history.records.push(record),
-            Err(error) => history.unreadable.push(Unreadable {
-                path,
-                reason: format!("{error:#}"),
-            }),
-        }
-    }
-    history.records.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(history)
 }
 
 /// The record files of a history directory, sorted by name (ids sort by start time):
@@ -288,36 +263,6 @@ mod tests {
         assert!(write_new(&path, b"mine").is_err());
         assert!(!path.exists());
         assert_eq!(std::fs::read_to_string(&temporary).unwrap(), "stale");
-    }
-
-    #[test]
-    fn read_all_reports_bad_files_without_failing_or_touching_them() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("garbage.json"), "not json").unwrap();
-        std::fs::write(
-            dir.path().join("other.json"),
-            "{\"schema\": \"versus.run/9\"}",
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
-        let history = read_all(dir.path()).unwrap();
-        assert!(history.records.is_empty());
-        assert_eq!(history.unreadable.len(), 2);
-        assert!(history
-            .unreadable
-            .iter()
-            .any(|file| file.reason.contains("versus.run/9")));
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("garbage.json")).unwrap(),
-            "not json"
-        );
-    }
-
-    #[test]
-    fn a_missing_history_is_empty() {
-        let dir = tempfile::tempdir().unwrap();
-        let history = read_all(&dir.path().join("absent")).unwrap();
-        assert!(history.records.is_empty() && history.unreadable.is_empty());
     }
 
     fn history_with(ids: &[&str]) -> tempfile::TempDir {

@@ -18,7 +18,7 @@ use anyhow::{bail, Result};
 
 use super::{ResultRecord, Status, Trial};
 
-pub use calibration::{calibration_table, CalibrationRow, CalibrationTable, Measured};
+pub use calibration::{calibration_table, CalibrationTable, Measured};
 pub use result::{
     instructions_per_op, latency_ns, max_rss, significant, time_per_op, trial_instructions_per_op,
     trial_latency_ns, trial_time_per_op, Spread, LATENCY_PERCENTILES,

@@ -1,0 +1,46 @@
+//! `cargo xtask history`: work with a history as a whole. `generate` writes a synthetic
+//! one (`measure::synthetic`), to measure the site at the scale of years of CI runs.
+
+use anyhow::{bail, Result};
+
+use crate::cli::{History, HistoryCommand};
+use crate::measure::catalogue;
+use crate::measure::synthetic::{self, Synthetic};
+
+impl History {
+    pub fn run(self) -> Result<()> {
+        match self.command {
+            HistoryCommand::Generate(args) => {
+                for name in &args.only {
+                    if catalogue::find(name).is_none() {
+                        bail!(
+                            "unknown workload {name:?} in --only; the workloads are: {}",
+                            catalogue::names()
+                        );
+                    }
+                }
+                if args.runs == 0 || args.machines == 0 || args.rounds == 0 {
+                    bail!("--runs, --machines and --rounds must each be at least 1");
+                }
+                let started = std::time::Instant::now();
+                let written = synthetic::generate(
+                    &Synthetic {
+                        runs: args.runs,
+                        machines: args.machines,
+                        seed: args.seed,
+                        hours_apart: args.hours_apart,
+                        rounds: args.rounds,
+                        only: args.only,
+                    },
+                    &args.out,
+                )?;
+                eprintln!(
+                    "wrote {written} synthetic run records into {} in {:.1} s",
+                    args.out.display(),
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            }
+        }
+    }
+}
