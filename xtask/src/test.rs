@@ -12,8 +12,10 @@ use anyhow::{bail, Context, Result};
 use crate::cli::Test;
 use crate::measure::catalogue::{Lang, WORKLOADS};
 use crate::measure::plan::Selection;
-use crate::measure::process::{on_path, Cmd};
+use crate::measure::process::{find_on_path, on_path, Cmd};
 use crate::measure::runner::{self, TrialOptions, TrialSettings};
+use crate::measure::synthetic::{self, Synthetic};
+use crate::publish::{self, site::browser};
 use crate::record::Status;
 use crate::toolchains;
 
@@ -93,6 +95,10 @@ impl Test {
             ("go vet", Box::new(|| go(&go_dir, "vet"))),
             ("go test", Box::new(|| go(&go_dir, "test"))),
             ("actionlint (workflows)", Box::new(|| actionlint(root))),
+            (
+                "the site in headless Chromium, desktop and phone, offline",
+                Box::new(|| browser(root, &cargo)),
+            ),
         ];
         if !self.no_workloads {
             // First: it builds the workload binaries that later tests (instruction
@@ -104,6 +110,12 @@ impl Test {
                     Box::new(|| workloads(root)),
                 ),
             );
+        }
+        if let Some(only) = &self.only {
+            checks.retain(|(name, _)| name.contains(only.as_str()));
+            if checks.is_empty() {
+                bail!("no check's name contains {only:?}; `cargo xtask test` lists them all");
+            }
         }
         let (mut passed, mut failed, mut skipped) = (0, 0, 0);
         let mut failures = Vec::new();
@@ -211,6 +223,78 @@ fn actionlint(root: &Path) -> Result<CheckResult> {
         .collect();
     workflows.sort();
     tool(Cmd::new("actionlint").args(workflows))
+}
+
+/// Renders a generated history (every workload, 2 machines, 4 toolchains) and opens
+/// its pages from `file://` in headless Chromium with the network off, at desktop and
+/// phone width (`publish::site::browser` says what must hold). The site and the
+/// screenshots are kept in `target/versus/browser-check/` to be looked at.
+fn browser(root: &Path, cargo: &Path) -> Result<CheckResult> {
+    if let Some(result) = missing_tool("chromium", "apt-get install chromium") {
+        return Ok(result);
+    }
+    let chromium = find_on_path("chromium").context("finding chromium on PATH")?;
+    Cmd::new(cargo)
+        .args(["build", "--quiet", "--package", "sitecheck"])
+        .dir(root)
+        .run()?;
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let sitecheck = target.join("debug/sitecheck");
+    // Kept after the check, to be opened by hand; made afresh by each check.
+    let scratch = target.join("versus/browser-check");
+    if scratch.exists() {
+        std::fs::remove_dir_all(&scratch)
+            .with_context(|| format!("removing the last browser check's {}", scratch.display()))?;
+    }
+    let (history_dir, site, cache) = (
+        scratch.join("history"),
+        scratch.join("site"),
+        scratch.join("cache"),
+    );
+    let synthetic = Synthetic {
+        runs: 120,
+        machines: 2,
+        seed: 1,
+        hours_apart: 20,
+        rounds: 3,
+        only: Vec::new(),
+    };
+    synthetic::generate(&synthetic, &history_dir)?;
+    let rendered = publish::site::render_with(root, &history_dir, &site, &cache)?;
+    let screenshots = scratch.join("screenshots");
+    let mut cmd = Cmd::new(&sitecheck)
+        .arg("--chromium")
+        .arg(&chromium)
+        .arg("--site")
+        .arg(&site)
+        .arg("--screenshots")
+        .arg(&screenshots)
+        .arg("--offline");
+    for page in browser::pages(&site)? {
+        cmd = cmd.args(["--page", &page]);
+    }
+    for width in browser::WIDTHS {
+        cmd = cmd.args(["--width", &width.to_string()]);
+    }
+    let report = browser::parse(&cmd.read()?)?;
+    for line in browser::summary(&report) {
+        eprintln!("{line}");
+    }
+    eprintln!(
+        "{} runs rendered in {:.1} s; {} page views in {}; screenshots in {}",
+        rendered.runs,
+        rendered.seconds,
+        report.pages.len(),
+        report.chromium,
+        screenshots.display()
+    );
+    let problems = browser::problems(&report);
+    Ok(if problems.is_empty() {
+        CheckResult::Passed
+    } else {
+        CheckResult::Failed(problems.join("\n"))
+    })
 }
 
 /// Builds the workloads with every pin found, holds each binary's `list` to the

@@ -239,8 +239,15 @@ pub fn git_reader(dir: &Path) -> impl Fn(&[&str]) -> Option<String> + '_ {
 
 /// Whether `program` is an executable file in one of the PATH directories.
 pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+    find_on_path(program).is_some()
+}
+
+/// The first file named `program` in the PATH directories.
+pub fn find_on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 /// What a trial process did, as the kernel saw it.
