@@ -96,6 +96,14 @@ impl Test {
             ("go test", Box::new(|| go(&go_dir, "test"))),
             ("actionlint (workflows)", Box::new(|| actionlint(root))),
             (
+                "vendored uPlot matches npm",
+                Box::new(|| uplot_matches_npm(root)),
+            ),
+            (
+                "change points match apache-otava",
+                Box::new(|| otava_oracle(root)),
+            ),
+            (
                 "the site in headless Chromium, desktop and phone, offline",
                 Box::new(|| browser(root, &cargo)),
             ),
@@ -225,6 +233,166 @@ fn actionlint(root: &Path) -> Result<CheckResult> {
     tool(Cmd::new("actionlint").args(workflows))
 }
 
+/// The files of `site/vendor/uplot/` must be those of the npm package VENDOR.toml
+/// names, whose integrity npm reports (`npm pack` fetches it from the registry).
+fn uplot_matches_npm(root: &Path) -> Result<CheckResult> {
+    if let Some(result) = missing_tool("npm", "apt-get install npm") {
+        return Ok(result);
+    }
+    let manifest = publish::site::vendor::manifest(root)?;
+    let scratch = scratch(root, "npm-uplot")?;
+    let spec = format!("{}@{}", manifest.name, manifest.version);
+    let packed = Cmd::new("npm")
+        .args(["pack", &spec, "--json", "--silent", "--pack-destination"])
+        .arg(&scratch)
+        .dir(&scratch)
+        .read();
+    let packed = match packed {
+        Ok(packed) => packed,
+        Err(error) => return Ok(needs_network(format!("npm pack {spec}: {error:#}"))),
+    };
+    let listing: serde_json::Value = serde_json::from_str(&packed)
+        .with_context(|| format!("parsing the JSON of `npm pack {spec} --json`"))?;
+    let (Some(file), Some(integrity)) = (
+        listing[0]["filename"].as_str(),
+        listing[0]["integrity"].as_str(),
+    ) else {
+        anyhow::bail!("`npm pack {spec} --json` named no filename and integrity: {packed}");
+    };
+    Cmd::new("tar")
+        .args(["-xzf", file])
+        .dir(&scratch)
+        .run()
+        .with_context(|| format!("unpacking {file}"))?;
+    let differences =
+        publish::site::vendor::differences(root, integrity, &scratch.join("package"))?;
+    Ok(if differences.is_empty() {
+        eprintln!("site/vendor/uplot is {spec} from npm, integrity {integrity}");
+        CheckResult::Passed
+    } else {
+        CheckResult::Failed(differences.join("\n"))
+    })
+}
+
+/// Apache Otava (the PyPI package apache-otava, in a virtual environment of its own
+/// under `target/versus/`) run over the shared fixture series must give the answers
+/// committed in `xtask/tests/changepoint/otava-expected.json`, which the Rust tests
+/// hold the detector to.
+fn otava_oracle(root: &Path) -> Result<CheckResult> {
+    const PACKAGE: &str = "apache-otava==0.8.0";
+    if let Some(result) = missing_tool("python3", "apt-get install python3 python3-venv") {
+        return Ok(result);
+    }
+    let venv = target_dir(root).join("versus/otava-venv");
+    let python = venv.join("bin/python");
+    let installed = python.is_file()
+        && Cmd::new(&python)
+            .args([
+                "-c",
+                "from importlib.metadata import version; print(version('apache-otava'))",
+            ])
+            .read()
+            .is_ok_and(|v| format!("apache-otava=={}", v.trim()) == PACKAGE);
+    if !installed {
+        if let Err(error) = Cmd::new("python3").arg("-m").arg("venv").arg(&venv).run() {
+            return Ok(CheckResult::Failed(format!(
+                "making a virtual environment in {}: {error:#}; on Debian, apt-get install python3-venv",
+                venv.display()
+            )));
+        }
+        let pip = Cmd::new(venv.join("bin/pip")).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            PACKAGE,
+        ]);
+        if let Err(error) = pip.run() {
+            return Ok(needs_network(format!("pip install {PACKAGE}: {error:#}")));
+        }
+    }
+    let dir = root.join("xtask/tests/changepoint");
+    let out = scratch(root, "otava")?.join("otava-expected.json");
+    Cmd::new(&python)
+        .arg(dir.join("oracle.py"))
+        .arg(&out)
+        .run()?;
+    let read = |path: &Path| -> Result<serde_json::Value> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    };
+    let (fresh, committed) = (read(&out)?, read(&dir.join("otava-expected.json"))?);
+    let mut differences = Vec::new();
+    same_within(&committed, &fresh, "", &mut differences);
+    Ok(if differences.is_empty() {
+        CheckResult::Passed
+    } else {
+        CheckResult::Failed(format!(
+            "{PACKAGE} now answers differently from xtask/tests/changepoint/otava-expected.json \
+             (see {}): {}",
+            out.display(),
+            differences.join("; ")
+        ))
+    })
+}
+
+/// Where two JSON values differ, numbers compared to 1e-9 relative (another numpy may
+/// round the last digit otherwise).
+fn same_within(a: &serde_json::Value, b: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
+            if (x - y).abs() > 1e-9 * x.abs().max(y.abs()).max(1e-300) {
+                out.push(format!("{at}: {x} against {y}"));
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                same_within(x, y, &format!("{at}[{i}]"), out);
+            }
+        }
+        (Value::Object(x), Value::Object(y)) if x.len() == y.len() => {
+            for (key, x) in x {
+                match y.get(key) {
+                    Some(y) => same_within(x, y, &format!("{at}.{key}"), out),
+                    None => out.push(format!("{at}: no {key}")),
+                }
+            }
+        }
+        (x, y) if x == y => {}
+        (x, y) => out.push(format!("{at}: {x} against {y}")),
+    }
+}
+
+/// Cargo's target folder.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+/// A folder for one check under `target/versus/`, emptied first.
+fn scratch(root: &Path, name: &str) -> Result<PathBuf> {
+    let dir = target_dir(root).join("versus").join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("emptying {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("making {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// A check that could not reach its registry: skipped on a machine without the
+/// network, failed under CI, where the registries are reachable.
+fn needs_network(why: String) -> CheckResult {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        CheckResult::Failed(why)
+    } else {
+        CheckResult::Skipped(format!("{why} (is the network down?)"))
+    }
+}
+
 /// Renders a generated history (every workload, 2 machines, 4 toolchains) and opens
 /// its pages from `file://` in headless Chromium with the network off, at desktop and
 /// phone width (`publish::site::browser` says what must hold). The site and the
@@ -238,15 +406,9 @@ fn browser(root: &Path, cargo: &Path) -> Result<CheckResult> {
         .args(["build", "--quiet", "--package", "sitecheck"])
         .dir(root)
         .run()?;
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let sitecheck = target.join("debug/sitecheck");
+    let sitecheck = target_dir(root).join("debug/sitecheck");
     // Kept after the check, to be opened by hand; made afresh by each check.
-    let scratch = target.join("versus/browser-check");
-    if scratch.exists() {
-        std::fs::remove_dir_all(&scratch)
-            .with_context(|| format!("removing the last browser check's {}", scratch.display()))?;
-    }
+    let scratch = scratch(root, "browser-check")?;
     let (history_dir, site, cache) = (
         scratch.join("history"),
         scratch.join("site"),

@@ -20,16 +20,19 @@ mod pages;
 mod store;
 pub(crate) mod summary;
 pub(crate) mod svg;
+pub mod vendor;
 mod writer;
 
 #[cfg(test)]
 mod tests;
 
+pub use vendor::vendored;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::analyse::compare::{Comparison, COMPARE_SCHEMA};
@@ -168,33 +171,6 @@ fn assets(root: &Path, writer: &mut Writer) -> Result<()> {
         writer.write(to, &bytes)?;
     }
     Ok(())
-}
-
-/// A vendored file, checked against the hash its VENDOR.toml records.
-pub fn vendored(root: &Path, name: &str) -> Result<Vec<u8>> {
-    let dir = root.join("site/vendor/uplot");
-    let manifest_path = dir.join("VENDOR.toml");
-    let manifest: toml::Table = std::fs::read_to_string(&manifest_path)
-        .with_context(|| format!("reading {}", manifest_path.display()))?
-        .parse()
-        .with_context(|| format!("parsing {}", manifest_path.display()))?;
-    let expected = manifest
-        .get("files")
-        .and_then(|files| files.get(name))
-        .and_then(|hash| hash.as_str())
-        .with_context(|| format!("{} lists no hash for {name}", manifest_path.display()))?;
-    let path = dir.join(name);
-    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-    let actual = format!("{:x}", Sha256::digest(&bytes));
-    if actual != expected {
-        bail!(
-            "{} has sha256 {actual}, but {} records {expected}: restore the vendored file \
-             (`npm pack uplot@<version>`) or record the new one",
-            path.display(),
-            manifest_path.display()
-        );
-    }
-    Ok(bytes)
 }
 
 /// The comparisons stored beside the history (`<history>/comparisons/*.json`, written
