@@ -11,7 +11,7 @@ use crate::analyse::versus::{Method, Outcome, Versus};
 /// A setup's parameters, large round numbers shortened: `size=100M sleep_ms=1000`.
 pub fn params(params: &std::collections::BTreeMap<String, u64>) -> String {
     let short = |v: u64| match v {
-        v if v >= 10_000_000 && v % 1_000_000 == 0 => format!("{}M", v / 1_000_000),
+        v if v >= 1_000_000 && v % 1_000_000 == 0 => format!("{}M", v / 1_000_000),
         v if v >= 10_000 && v % 1_000 == 0 => format!("{}k", v / 1_000),
         v => v.to_string(),
     };
