@@ -164,6 +164,16 @@ impl Ab {
             records.push(history::read(&path)?);
         }
         let comparison = compare::compare(&records[..1], &records[1..], &compare_settings);
+        let session = protocol.session.clone().unwrap_or_else(|| "ab".to_string());
+        let stored = history::write_comparison(
+            &history_dir,
+            &session,
+            &serde_json::to_string_pretty(&comparison)?,
+        )?;
+        eprintln!(
+            "comparison: {} (on the site's Compare page)",
+            stored.display()
+        );
         let text = match self.format {
             CompareFormat::Md => compare::render_markdown(&comparison),
             CompareFormat::Json => serde_json::to_string_pretty(&comparison)? + "\n",

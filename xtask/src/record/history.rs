@@ -75,6 +75,41 @@ pub fn write_run(dir: &Path, mut record: RunRecord) -> Result<PathBuf> {
     )
 }
 
+/// Stores a `versus.compare/1` comparison as `<history>/comparisons/<name>.json`, where
+/// the site's Compare page finds it; a name already taken gets `-2`, `-3`, ... so that
+/// no stored comparison is ever replaced.
+pub fn write_comparison(history: &Path, name: &str, json: &str) -> Result<PathBuf> {
+    let dir = history.join("comparisons");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    for attempt in 1..=100 {
+        let file = if attempt == 1 {
+            format!("{safe}.json")
+        } else {
+            format!("{safe}-{attempt}.json")
+        };
+        let path = dir.join(file);
+        match write_new(&path, json.trim_end().as_bytes()) {
+            Ok(path) => return Ok(path),
+            Err(_) if path.exists() => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    bail!(
+        "100 comparisons named {safe}* already exist in {}",
+        dir.display()
+    )
+}
+
 /// Writes `bytes` to a path that must not exist yet, atomically.
 pub fn write_new(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
     let dir = path.parent().context("a record path has a directory")?;
@@ -229,6 +264,16 @@ mod tests {
         assert_eq!(resolve_with(root, None, None), Path::new("/repo/history"));
         let empty = Some(OsString::new());
         assert_eq!(resolve_with(root, None, empty), Path::new("/repo/history"));
+    }
+
+    #[test]
+    fn a_comparison_is_stored_under_a_free_name_and_never_replaces_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = write_comparison(dir.path(), "abc/../x", "{\"a\": 1}\n").unwrap();
+        assert_eq!(first, dir.path().join("comparisons/abc-..-x.json"));
+        let second = write_comparison(dir.path(), "abc/../x", "{\"a\": 2}").unwrap();
+        assert_eq!(second, dir.path().join("comparisons/abc-..-x-2.json"));
+        assert_eq!(std::fs::read_to_string(&first).unwrap(), "{\"a\": 1}\n");
     }
 
     #[test]

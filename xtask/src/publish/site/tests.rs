@@ -387,3 +387,28 @@ fn the_calibration_page_shows_both_measurements() {
         assert!(html.contains(needle), "the page lacks {needle:?}:\n{html}");
     }
 }
+
+#[test]
+fn stored_comparisons_get_a_page_each_and_a_bad_one_is_skipped_with_a_warning() {
+    use crate::analyse::compare::{compare, Settings};
+    let runs = history_of_steps();
+    let built = Built::new(&runs[..2]);
+    let comparison = compare(&runs[..1], &runs[1..2], &Settings::default());
+    let json = serde_json::to_string_pretty(&comparison).unwrap();
+    history::write_comparison(built.history.path(), "session-1", &json).unwrap();
+    history::write_comparison(built.history.path(), "broken", "{\"schema\": \"x\"}").unwrap();
+    let mut built = built;
+    built.rebuild();
+    let list = built.page("compare.html");
+    assert!(list.contains("compare/session-1.html"), "{list}");
+    let page = built.page("compare/session-1.html");
+    assert!(page.contains("sum") && page.contains("size=1000"), "{page}");
+    assert_eq!(
+        built.rendered.warnings.len(),
+        1,
+        "{:?}",
+        built.rendered.warnings
+    );
+    assert!(built.rendered.warnings[0].contains("broken.json"));
+    assert!(built.rendered.warnings[0].contains("expected \"versus.compare/1\""));
+}
