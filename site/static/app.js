@@ -1009,27 +1009,32 @@ function render() {
       sections.filter((sec) => sec.closest("details.more-charts") === d).forEach(drawChart);
     });
   }
-  // A chart far below the fold loads when it nears the viewport: a phone that reads
-  // the first chart does not download every other one. The page is ready once the
-  // charts that load at once are drawn; the others add their checks when they draw.
+  // A chart below the first loads when it nears the viewport: a reader of the first
+  // chart does not download every other one. The page is ready once the charts that
+  // load at once are drawn; the others add their checks when they draw.
   const now = [], soon = [];
   sections.filter((sec) => !later(sec)).forEach((sec, i) => {
-    const near = i === 0 || view.all || !window.IntersectionObserver ||
-      sec.getBoundingClientRect().top < window.innerHeight * 1.5;
-    (near ? now : soon).push(sec);
+    (i === 0 || view.all || !window.IntersectionObserver ? now : soon).push(sec);
   });
-  if (soon.length) {
+  soon.forEach((sec) => showMessage(sec, "Loads when scrolled to", "loading"));
+  // Watched only once the first charts are drawn, when the page has its final layout.
+  const watch = () => {
+    if (!soon.length || gen !== state.gen) return;
     const seen = new IntersectionObserver((entries) => entries.forEach((e) => {
       if (!e.isIntersecting || gen !== state.gen) return;
       seen.unobserve(e.target);
       drawChart(e.target).then((check) => {
         if (gen === state.gen && Array.isArray(window.VERSUS_CHECK)) window.VERSUS_CHECK.push(check);
       });
-    }), { rootMargin: "400px 0px" });
-    soon.forEach((sec) => { showMessage(sec, "Loads when scrolled to", "loading"); seen.observe(sec); });
+    }), { rootMargin: "100px 0px" });
+    soon.forEach((sec) => seen.observe(sec));
     state.observers.push(seen);
-  }
-  return Promise.all(now.map(drawChart)).then((checks) => gen === state.gen && finish(checks));
+  };
+  return Promise.all(now.map(drawChart)).then((checks) => {
+    if (gen !== state.gen) return;
+    finish(checks);
+    watch();
+  });
 }
 
 function workloadPage() {
