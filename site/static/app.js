@@ -535,17 +535,21 @@ function drawReleases(u, T, releases) {
   for (const r of releases) {
     const col = langColor(T, r.toolchain), px = vline(ctx, u, r.x, rgba(col, 0.55), pr, [2 * pr, 2 * pr]);
     if (px == null) continue;
+    // A name that would run past the plot's right edge ends at its line instead.
+    const w = ctx.measureText(r.toolchain).width, right = px + 3 * pr + w > u.bbox.left + u.bbox.width;
+    const from = right ? px - 3 * pr - w : px;
     let row = 0;
-    while (row < 3 && rows[row] > px) row++;
+    while (row < 3 && rows[row] > from) row++;
     if (row === 3) continue;
-    rows[row] = px + ctx.measureText(r.toolchain).width + 8 * pr;
-    const y = u.bbox.top - 17 * pr + row * 11 * pr;
+    rows[row] = from + w + 8 * pr;
+    const y = u.bbox.top - 17 * pr + row * 11 * pr, at = right ? px - 3 * pr : px + 3 * pr;
+    ctx.textAlign = right ? "right" : "left";
     ctx.lineWidth = 3 * pr;
     ctx.strokeStyle = T.bg;
     ctx.setLineDash([]);
-    ctx.strokeText(r.toolchain, px + 3 * pr, y); // a halo, to read over the lines
+    ctx.strokeText(r.toolchain, at, y); // a halo, to read over the lines
     ctx.fillStyle = col;
-    ctx.fillText(r.toolchain, px + 3 * pr, y);
+    ctx.fillText(r.toolchain, at, y);
   }
 }
 
