@@ -58,6 +58,11 @@ const READY_OBSERVER: &str = r#"(() => {
 const READY_POLL: &str = r#"(document.body && document.body.dataset.ready === "1")
   ? (window.__sitecheckReadyAt ?? performance.now()) : null"#;
 const CHECK_EXPR: &str = r#"JSON.stringify(window.VERSUS_CHECK || null)"#;
+/// Scrolls down a screen; true once the bottom is in view.
+const SCROLL_EXPR: &str = r#"(() => { window.scrollBy(0, window.innerHeight);
+  return window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2; })()"#;
+/// How long each screen stays in view while scrolling.
+const SCROLL_PAUSE: Duration = Duration::from_millis(120);
 const FIRST_CHART_EXPR: &str =
     r#"performance.getEntriesByName("versus-first-chart")[0]?.startTime ?? null"#;
 const NAVIGATION_EXPR: &str = r#"(() => {
@@ -82,6 +87,8 @@ pub struct Target<'a> {
     pub width: u32,
     pub height: u32,
     pub offline: bool,
+    /// Scroll to the bottom once ready, a screen at a time.
+    pub scroll: bool,
     pub timeout: Duration,
     pub screenshots: Option<&'a Path>,
 }
@@ -446,6 +453,20 @@ pub async fn check_page(
         }
     }
     tokio::time::sleep(SETTLE).await;
+    if t.scroll && ready {
+        // A screen at a time, as a reader would, at most 80 screens.
+        for _ in 0..80 {
+            match eval(&page, SCROLL_EXPR).await {
+                Ok(Value::Bool(false)) => tokio::time::sleep(SCROLL_PAUSE).await,
+                Ok(_) => break,
+                Err(e) => {
+                    rec.notes.push(format!("scrolling: {e}"));
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(SETTLE * 4).await;
+    }
 
     let check = match eval(&page, CHECK_EXPR).await {
         Ok(Value::String(s)) => serde_json::from_str(&s).unwrap_or(Value::String(s)),

@@ -10,7 +10,7 @@ use std::time::Duration;
 pub const USAGE: &str = "\
 usage: sitecheck --site DIR --page PAGE [--page PAGE ...]
                  [--chromium PATH] [--width PX ...] [--height PX]
-                 [--screenshots OUTDIR] [--timeout-secs N] [--offline]
+                 [--screenshots OUTDIR] [--timeout-secs N] [--offline] [--scroll]
 
 Opens file://DIR/PAGE in headless Chromium for every page x width and prints
 one JSON object on stdout describing what each page did.
@@ -24,6 +24,8 @@ one JSON object on stdout describing what each page did.
   --screenshots OUTDIR  save full-page PNGs as OUTDIR/<page, / -> _>-<width>.png
   --timeout-secs N      how long to wait for body.dataset.ready === \"1\" (default 30)
   --offline             also emulate the network offline
+  --scroll              once ready, scroll to the bottom a screen at a time, so that
+                        charts that load when scrolled to are drawn and checked
 
 Exit status: 0 the tool worked (judge the JSON), 1 Chromium could not be
 started or driven, 2 usage error.";
@@ -39,6 +41,7 @@ pub struct Options {
     pub screenshots: Option<PathBuf>,
     pub timeout: Duration,
     pub offline: bool,
+    pub scroll: bool,
 }
 
 /// A command line that does not make sense; `main` exits with status 2.
@@ -87,6 +90,7 @@ where
     let mut screenshots = None;
     let mut timeout = Duration::from_secs(30);
     let mut offline = false;
+    let mut scroll = false;
 
     let mut args = args.into_iter().map(Into::into);
     while let Some(arg) = args.next() {
@@ -95,7 +99,7 @@ where
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
         };
-        let takes_value = !matches!(flag.as_str(), "--offline" | "--help" | "-h");
+        let takes_value = !matches!(flag.as_str(), "--offline" | "--scroll" | "--help" | "-h");
         let value = if takes_value {
             match inline {
                 Some(v) => v,
@@ -112,6 +116,7 @@ where
         match flag.as_str() {
             "--help" | "-h" => return Ok(Command::Help),
             "--offline" => offline = true,
+            "--scroll" => scroll = true,
             "--chromium" => chromium = PathBuf::from(value),
             "--site" => site = Some(PathBuf::from(value)),
             "--page" => {
@@ -164,6 +169,7 @@ where
         screenshots,
         timeout,
         offline,
+        scroll,
     }))
 }
 

@@ -162,6 +162,7 @@ async fn run(opts: &Options) -> Result<report::Report> {
                     width,
                     height: opts.height,
                     offline: opts.offline,
+                    scroll: opts.scroll,
                     timeout: opts.timeout,
                     screenshots: opts.screenshots.as_deref(),
                 };

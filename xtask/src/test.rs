@@ -395,7 +395,8 @@ fn needs_network(why: String) -> CheckResult {
 
 /// Renders a generated history (every workload, 2 machines, 4 toolchains) and opens
 /// its pages from `file://` in headless Chromium with the network off, at desktop and
-/// phone width (`publish::site::browser` says what must hold). The site and the
+/// phone width, scrolled to the bottom so that the charts that load when scrolled to
+/// are drawn too (`publish::site::browser` says what must hold). The site and the
 /// screenshots are kept in `target/versus/browser-check/` to be looked at.
 fn browser(root: &Path, cargo: &Path) -> Result<CheckResult> {
     if let Some(result) = missing_tool("chromium", "apt-get install chromium") {
@@ -432,7 +433,8 @@ fn browser(root: &Path, cargo: &Path) -> Result<CheckResult> {
         .arg(&site)
         .arg("--screenshots")
         .arg(&screenshots)
-        .arg("--offline");
+        .arg("--offline")
+        .arg("--scroll");
     for page in browser::pages(&site)? {
         cmd = cmd.args(["--page", &page]);
     }
