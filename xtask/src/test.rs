@@ -17,7 +17,7 @@ use crate::measure::runner::{self, TrialOptions, TrialSettings};
 use crate::measure::synthetic::{self, Synthetic};
 use crate::publish::{self, site::browser};
 use crate::record::Status;
-use crate::toolchains;
+use crate::toolchains::{self, target_dir};
 
 /// One named check.
 type Check<'a> = (&'static str, Box<dyn Fn() -> Result<CheckResult> + 'a>);
@@ -366,11 +366,6 @@ fn same_within(a: &serde_json::Value, b: &serde_json::Value, at: &str, out: &mut
         (x, y) if x == y => {}
         (x, y) => out.push(format!("{at}: {x} against {y}")),
     }
-}
-
-/// Cargo's target folder.
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
 /// A folder for one check under `target/versus/`, emptied first.

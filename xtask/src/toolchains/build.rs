@@ -150,7 +150,10 @@ pub fn build_launcher(root: &Path) -> Result<PathBuf> {
         .dir(root)
         .run()
         .context("building versus-launch, through which every trial is started")?;
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    Ok(target.join("release").join("versus-launch"))
+    Ok(target_dir(root).join("release").join("versus-launch"))
+}
+
+/// Cargo's target folder for the project at `root` (`$CARGO_TARGET_DIR` if set).
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }

@@ -24,7 +24,7 @@ mod report;
 #[cfg(test)]
 mod tests;
 
-pub use build::build_launcher;
+pub use build::{build_launcher, target_dir};
 pub use discover::discover;
 pub use pins::load_pins;
 pub use prepare::{build_sides, prepare, resolve_commit, unzip, worktree};

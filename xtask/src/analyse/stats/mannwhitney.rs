@@ -114,32 +114,18 @@ pub fn shift(first: &[f64], second: &[f64], confidence: f64) -> Interval {
     }
     differences.sort_by(f64::total_cmp);
     let (n1, n2) = (first.len(), second.len());
-    let tail = (1.0 - confidence) / 2.0;
-    let (k, coverage) = if n1 + n2 <= EXACT_MAX {
+    let m = (n1 * n2) as f64;
+    let normal = (m, (m * (n1 + n2 + 1) as f64 / 12.0).sqrt());
+    let order = if n1 + n2 <= EXACT_MAX {
         let small = n1.min(n2);
         let weights: Vec<usize> = (1..=n1 + n2).collect();
         // The distribution of the smaller sample's rank sum, shifted to start at U = 0.
         let sums = rank::subset_sum_distribution(&weights, small);
-        let distribution = &sums[small * (small + 1) / 2..];
-        match rank::lower_critical(distribution, tail) {
-            Some(c) => {
-                let below: f64 = distribution[..=c].iter().sum();
-                (c + 1, 1.0 - 2.0 * below)
-            }
-            None => (1, 1.0 - 2.0 * distribution[0]),
-        }
+        rank::interval_order(Some(&sums[small * (small + 1) / 2..]), normal, confidence)
     } else {
-        let m = (n1 * n2) as f64;
-        let sd = (m * (n1 + n2 + 1) as f64 / 12.0).sqrt();
-        let c = (m / 2.0 - normal::quantile(1.0 - tail) * sd - 0.5).floor();
-        ((c.max(0.0) as usize) + 1, confidence)
+        rank::interval_order(None, normal, confidence)
     };
-    Interval {
-        estimate: super::median_of_sorted(&differences),
-        low: differences[k - 1],
-        high: differences[differences.len() - k],
-        coverage,
-    }
+    Interval::of_sorted(&differences, order)
 }
 
 #[cfg(test)]

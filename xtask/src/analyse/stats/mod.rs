@@ -43,6 +43,18 @@ impl Interval {
         }
     }
 
+    /// The median of `sorted` (every pairwise difference or Walsh average of a
+    /// Hodges–Lehmann estimate) with the interval between its `k`-th smallest and
+    /// `k`-th largest values, whose coverage is `coverage`.
+    fn of_sorted(sorted: &[f64], (k, coverage): (usize, f64)) -> Interval {
+        Interval {
+            estimate: median_of_sorted(sorted),
+            low: sorted[k - 1],
+            high: sorted[sorted.len() - k],
+            coverage,
+        }
+    }
+
     /// The same interval after a monotone increasing transformation, such as `exp`
     /// to turn a log-ratio into a ratio.
     pub fn map(self, f: impl Fn(f64) -> f64) -> Interval {

@@ -140,6 +140,31 @@ pub fn tails(distribution: &[f64], x: usize) -> (f64, f64) {
     (lower.min(1.0), upper.min(1.0))
 }
 
+/// The order `k` of a rank interval's ends and its coverage, from the null
+/// distribution of the rank statistic: exact from `distribution` when given, else by
+/// the normal approximation with `m` values ranked and standard deviation `sd`.
+pub fn interval_order(
+    distribution: Option<&[f64]>,
+    (m, sd): (f64, f64),
+    confidence: f64,
+) -> (usize, f64) {
+    let tail = (1.0 - confidence) / 2.0;
+    match distribution {
+        Some(distribution) => match lower_critical(distribution, tail) {
+            Some(c) => {
+                let below: f64 = distribution[..=c].iter().sum();
+                (c + 1, 1.0 - 2.0 * below)
+            }
+            // Not even the extreme values reach the requested confidence.
+            None => (1, 1.0 - 2.0 * distribution[0]),
+        },
+        None => {
+            let c = (m / 2.0 - super::normal::quantile(1.0 - tail) * sd - 0.5).floor();
+            ((c.max(0.0) as usize) + 1, confidence)
+        }
+    }
+}
+
 /// The largest `c` with `P(X ≤ c) ≤ level`, or `None` when even `P(X ≤ 0)` is larger:
 /// the critical value behind the distribution-free confidence intervals.
 pub fn lower_critical(distribution: &[f64], level: f64) -> Option<usize> {

@@ -149,30 +149,16 @@ pub fn hodges_lehmann(values: &[f64], confidence: f64) -> Interval {
         }
     }
     walsh.sort_by(f64::total_cmp);
-    let tail = (1.0 - confidence) / 2.0;
-    let (k, coverage) = if n <= EXACT_MAX {
-        let distribution = rank::untied_signed_rank_distribution(n);
-        match rank::lower_critical(&distribution, tail) {
-            Some(c) => {
-                let below: f64 = distribution[..=c].iter().sum();
-                (c + 1, 1.0 - 2.0 * below)
-            }
-            // Not even the extreme Walsh averages reach the requested confidence.
-            None => (1, 1.0 - 2.0 * distribution[0]),
-        }
-    } else {
-        let m = walsh.len() as f64;
-        let nf = n as f64;
-        let sd = (nf * (nf + 1.0) * (2.0 * nf + 1.0) / 24.0).sqrt();
-        let c = (m / 2.0 - normal::quantile(1.0 - tail) * sd - 0.5).floor();
-        ((c.max(0.0) as usize) + 1, confidence)
-    };
-    Interval {
-        estimate: super::median_of_sorted(&walsh),
-        low: walsh[k - 1],
-        high: walsh[walsh.len() - k],
-        coverage,
-    }
+    let nf = n as f64;
+    let normal = (
+        walsh.len() as f64,
+        (nf * (nf + 1.0) * (2.0 * nf + 1.0) / 24.0).sqrt(),
+    );
+    let exact = (n <= EXACT_MAX).then(|| rank::untied_signed_rank_distribution(n));
+    Interval::of_sorted(
+        &walsh,
+        rank::interval_order(exact.as_deref().map(|d| d.as_slice()), normal, confidence),
+    )
 }
 
 #[cfg(test)]

@@ -163,11 +163,12 @@ fn assets(root: &Path, writer: &mut Writer) -> Result<()> {
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         writer.write(to, &bytes)?;
     }
+    let manifest = vendor::manifest(root)?;
     for (name, to) in [
         ("uPlot.iife.min.js", "static/uplot.iife.min.js"),
         ("uPlot.min.css", "static/uplot.min.css"),
     ] {
-        let bytes = vendored(root, name)?;
+        let bytes = vendored(root, &manifest, name)?;
         writer.write(to, &bytes)?;
     }
     Ok(())

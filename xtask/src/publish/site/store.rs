@@ -11,6 +11,7 @@
 //! ran with, and the upgrade is marked as a release point; a step it causes is a
 //! change point like any other. Lines never cross machines.
 
+use crate::record::summary::params_text;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::summary::{Metric, Point, RunSummary, ToolchainSummary};
@@ -177,14 +178,6 @@ pub fn own_params(workload: &str, lang: &str, variant: &str) -> BTreeSet<&'stati
         .unwrap_or_default()
 }
 
-fn params_text(params: &BTreeMap<String, u64>) -> String {
-    params
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 impl Store {
     /// Takes in one run.
     pub fn ingest(&mut self, summary: RunSummary) {
@@ -219,7 +212,7 @@ impl Store {
                 names.id(&series.lang),
                 names.id(&series.variant),
                 names.id(&slot),
-                names.id(&params_text(&series.params)),
+                names.id(&params_text(&series.params, ",")),
             );
             let key = |measure| LineKey {
                 workload,
@@ -264,7 +257,7 @@ impl Store {
                 lang: names.id("ratio"),
                 variant: names.id(&format!("{} vs {}", row.rust_variant, row.go_variant)),
                 slot: names.id(&slot),
-                params: names.id(&params_text(&row.params)),
+                params: names.id(&params_text(&row.params, ",")),
                 quick: summary.quick,
             };
             let toolchain = names.id(&format!("{} / {}", row.rust_toolchain, row.go_toolchain));

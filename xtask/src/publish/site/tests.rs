@@ -239,7 +239,8 @@ fn an_empty_history_says_how_to_make_a_run() {
 
 #[test]
 fn the_vendored_chart_library_is_checked_against_its_recorded_hash() {
-    assert!(vendored(root(), "uPlot.iife.min.js").is_ok());
+    let manifest = vendor::manifest(root()).unwrap();
+    assert!(vendored(root(), &manifest, "uPlot.iife.min.js").is_ok());
     let copy = tempfile::tempdir().unwrap();
     let dir = copy.path().join("site/vendor/uplot");
     std::fs::create_dir_all(&dir).unwrap();
@@ -249,7 +250,7 @@ fn the_vendored_chart_library_is_checked_against_its_recorded_hash() {
     )
     .unwrap();
     std::fs::write(dir.join("uPlot.iife.min.js"), "tampered").unwrap();
-    let error = vendored(copy.path(), "uPlot.iife.min.js").unwrap_err();
+    let error = vendored(copy.path(), &manifest, "uPlot.iife.min.js").unwrap_err();
     assert!(error.to_string().contains("VENDOR.toml records"), "{error}");
 }
 

@@ -35,10 +35,9 @@ fn sha256(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
-/// A vendored file, checked against the hash its VENDOR.toml records.
-pub fn vendored(root: &Path, name: &str) -> Result<Vec<u8>> {
+/// A vendored file, checked against the hash `manifest` (its VENDOR.toml) records.
+pub fn vendored(root: &Path, manifest: &Manifest, name: &str) -> Result<Vec<u8>> {
     let manifest_path = dir(root).join("VENDOR.toml");
-    let manifest = manifest(root)?;
     let expected = manifest
         .files
         .get(name)

@@ -94,11 +94,21 @@ pub fn series_label(
     toolchain: &str,
     params: &BTreeMap<String, u64>,
 ) -> String {
-    let mut label = format!("{workload}/{variant} {toolchain}");
-    for (key, value) in params {
-        label.push_str(&format!(" {key}={value}"));
-    }
-    label
+    format!(
+        "{workload}/{variant} {toolchain} {}",
+        params_text(params, " ")
+    )
+    .trim_end()
+    .to_string()
+}
+
+/// A setup's parameters as `key=value`, joined by `separator`.
+pub fn params_text(params: &BTreeMap<String, u64>, separator: &str) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 /// A time per operation in nanoseconds, with the digits that matter at its size:

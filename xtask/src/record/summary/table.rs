@@ -63,11 +63,7 @@ pub fn results_table(record: &RunRecord) -> String {
             .filter(|r| r.workload == *workload)
             .enumerate()
         {
-            let params: Vec<String> = result
-                .params
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
+            let params = super::params_text(&result.params, " ");
             let status = if result.implausible.is_some() {
                 "implaus."
             } else {
@@ -80,7 +76,7 @@ pub fn results_table(record: &RunRecord) -> String {
                     String::new()
                 },
                 result.variant.clone(),
-                params.join(" "),
+                params,
                 result.toolchain.clone(),
                 status.to_string(),
                 median_ns_per_op(result).map_or("-".to_string(), format_ns),

@@ -8,7 +8,7 @@ use super::{commit_link, date, CommitLink, Inputs};
 use crate::publish::site::model::MachineRuns;
 use crate::publish::site::summary::RunSummary;
 use crate::publish::versus::{versus_row, VersusRow};
-use crate::record::summary::{format_ns, mib};
+use crate::record::summary::{format_ns, mib, params_text};
 
 #[derive(Serialize)]
 struct MachineSection {
@@ -136,7 +136,7 @@ fn latest(run: &RunSummary, repository: Option<&str>) -> LatestRun {
                     variant: s.variant.clone(),
                     lang: s.lang.clone(),
                     toolchain: s.toolchain.clone(),
-                    params: params(&s.params),
+                    params: params_text(&s.params, " "),
                     median: s.median_ns.map_or("–".to_string(), format_ns),
                     rss: format!("{:.1}", mib(s.peak_rss_bytes)),
                     status,
@@ -145,12 +145,4 @@ fn latest(run: &RunSummary, repository: Option<&str>) -> LatestRun {
             })
             .collect(),
     }
-}
-
-fn params(params: &std::collections::BTreeMap<String, u64>) -> String {
-    params
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
