@@ -18,7 +18,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::analyse::compare;
 use crate::cli::{Ab, CompareFormat};
@@ -27,25 +27,45 @@ use crate::measure::process::git_reader;
 use crate::measure::runner::{
     self, binary_of, pilot_and_plan, Job, Jobs, Outcomes, Pilot, TrialSettings, COUNTED_PAIRS,
 };
+use crate::publish::github::{artifact, comment};
 use crate::record::summary::require_ok;
 use crate::record::{history, Protocol, Provenance, RunRecord};
 use crate::toolchains;
+
+/// GitHub's job summary takes 1 MiB per step.
+const SUMMARY_LIMIT: usize = 1_000_000;
+
+/// Appends `text` to a file (the job summary is shared by the job's steps).
+fn append(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .with_context(|| format!("appending the comparison to {}", path.display()))
+}
 
 /// The two sides, as arms of the job grid.
 const SIDES: [&str; 2] = ["base", "head"];
 
 impl Ab {
     pub fn run(self, root: &Path) -> Result<()> {
-        let base_commit = toolchains::resolve_commit(root, &self.base)?;
+        let head_commit = match &self.head {
+            Some(head) => Some(toolchains::resolve_commit(root, head)?),
+            None => None,
+        };
+        let mut base_commit = toolchains::resolve_commit(root, &self.base)?;
+        if self.merge_base {
+            let head = head_commit.as_deref().unwrap_or("HEAD");
+            base_commit = toolchains::merge_base(root, &base_commit, head)?;
+        }
         let base_dir = toolchains::worktree(root, &base_commit)?;
-        let (head_dir, head_name) = match &self.head {
-            Some(head) => {
-                let commit = toolchains::resolve_commit(root, head)?;
-                (
-                    toolchains::worktree(root, &commit)?,
-                    commit[..12].to_string(),
-                )
-            }
+        let (head_dir, head_name) = match &head_commit {
+            Some(commit) => (
+                toolchains::worktree(root, commit)?,
+                commit[..12].to_string(),
+            ),
             None => (root.to_path_buf(), "the work tree".to_string()),
         };
         eprintln!(
@@ -179,6 +199,22 @@ impl Ab {
             CompareFormat::Json => serde_json::to_string_pretty(&comparison)? + "\n",
         };
         print!("{text}");
+        // For the pull request: the comment as it will read, in full, in the job
+        // summary; the comparison itself in the artifact for the commenting workflow.
+        let full = comment::render(
+            &comparison,
+            &comment::Context {
+                limit: Some(SUMMARY_LIMIT),
+                ..comment::Context::default()
+            },
+        );
+        if let Some(summary) = &self.summary {
+            append(summary, &full)?;
+        }
+        if let (Some(dir), Some(pr), Some(head)) = (&self.artifact, self.pr, &head_commit) {
+            artifact::write(dir, &comparison, &full, pr, head, &base_commit)?;
+            eprintln!("pull request artifact: {}", dir.display());
+        }
         require_ok(records.iter().flat_map(|r| &r.results))
     }
 }

@@ -17,7 +17,7 @@ use crate::toolchains;
 
 impl Bench {
     pub fn run(self, root: &Path) -> Result<()> {
-        let args = &self.args;
+        let args = &self.args.clone().with_environment()?;
         let provenance = Provenance::detect(git_reader(root));
         let prepared = toolchains::prepare(root, &args.toolchains, args.instructions)?;
         let launcher = toolchains::build_launcher(root)?;

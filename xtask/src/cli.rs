@@ -52,8 +52,85 @@ pub enum Command {
     /// Write a run record as benchstat text, Bencher Metric Format, github-action-benchmark
     /// JSON or CSV.
     Export(Export),
-    /// Work with a history as a whole: write a synthetic one, for measuring the site.
+    /// Work with a history as a whole: check every record, or write a synthetic history.
     History(History),
+    /// Add run records to the data branch (a new file each, retried on a rejected push)
+    /// and render the site from it.
+    Publish(Publish),
+    /// Post or update versus's comment on a pull request (GitHub's REST API).
+    Comment(Comment),
+}
+
+/// A pull request number on the command line: a positive integer.
+fn parse_pr(text: &str) -> Result<u64, String> {
+    crate::publish::github::artifact::parse_number(text).map_err(|error| format!("{error:#}"))
+}
+
+#[derive(Debug, Args)]
+pub struct Publish {
+    /// The run records to publish: record files, or folders whose `*.json` records are
+    /// all taken (comma-separated or repeated).
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub records: Vec<PathBuf>,
+    /// The git repository that holds the data branch: a URL or a path [default: the
+    /// checkout's `origin`].
+    #[arg(long)]
+    pub remote: Option<String>,
+    /// The data branch.
+    #[arg(long, default_value = "bench-data")]
+    pub branch: String,
+    /// The work folder the data branch is checked out into (reused when it is a clone
+    /// of the same remote).
+    #[arg(long, default_value = "target/versus/bench-data")]
+    pub work: PathBuf,
+    /// Where the site is rendered from the data branch's history.
+    #[arg(long, default_value = "target/site")]
+    pub out: PathBuf,
+    /// Push attempts before giving up: a rejected push is fetched, rebased and retried
+    /// after a growing wait.
+    #[arg(long, default_value_t = 6)]
+    pub attempts: u32,
+    /// Publish the records only; render no site.
+    #[arg(long)]
+    pub no_site: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["compare", "body", "artifact"])))]
+pub struct Comment {
+    /// The pull request to comment on [with --artifact: the artifact's, which must match].
+    #[arg(long, value_parser = parse_pr, required_unless_present = "artifact")]
+    pub pr: Option<u64>,
+    /// A comparison (`versus.compare/1`) to render and post.
+    #[arg(long)]
+    pub compare: Option<PathBuf>,
+    /// A Markdown file to post as it is (versus's marker is added when it lacks it).
+    #[arg(long)]
+    pub body: Option<PathBuf>,
+    /// The pull request artifact of the benchmark job (comparison.json and
+    /// pull-request.json), read as untrusted; needs --head-sha.
+    #[arg(long, requires = "head_sha")]
+    pub artifact: Option<PathBuf>,
+    /// The head commit the benchmark run measured, from the trusted event
+    /// (`github.event.workflow_run.head_sha`): the artifact must name it, and GitHub
+    /// must list the pull request for it.
+    #[arg(long)]
+    pub head_sha: Option<String>,
+    /// A history to draw each changed series' trend from (the data branch, checked out).
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+    /// The branch whose runs the trends show.
+    #[arg(long, default_value = "main")]
+    pub branch: String,
+    /// The workflow run that measured the change, linked from the comment.
+    #[arg(long)]
+    pub run_url: Option<String>,
+    /// The published site, linked from the comment.
+    #[arg(long, env = "VERSUS_SITE_URL")]
+    pub site_url: Option<String>,
+    /// Print the comment and post nothing (needs no token).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -64,10 +141,20 @@ pub struct History {
 
 #[derive(Debug, Subcommand)]
 pub enum HistoryCommand {
+    /// Read every record of a history and report each bad one, with the reason and the
+    /// path of the bad field; exits non-zero if any is bad.
+    Check(HistoryCheck),
     /// Write a synthetic history shaped like a real one (every workload at its full
     /// sizes, raw trials, histograms), from a seeded generator: to measure the site at
     /// the scale of years of CI runs.
     Generate(Generate),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryCheck {
+    /// The history directory [default: $VERSUS_HISTORY, else history/].
+    #[arg(long)]
+    pub history: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +248,22 @@ pub struct Ab {
     pub cap: f64,
     #[arg(long, value_enum, default_value = "md")]
     pub format: CompareFormat,
+    /// Measure against the merge base of `--base` and the head instead of `--base`
+    /// itself: what a pull request changed, not what the base branch did meanwhile.
+    #[arg(long)]
+    pub merge_base: bool,
+    /// The pull request the comparison is for.
+    #[arg(long, env = "VERSUS_PR", value_parser = parse_pr)]
+    pub pr: Option<u64>,
+    /// Also write the pull request artifact into this folder (comparison.json,
+    /// comparison.md, pull-request.json), for the commenting workflow; needs --pr and
+    /// --head.
+    #[arg(long, requires_all = ["pr", "head"])]
+    pub artifact: Option<PathBuf>,
+    /// Append the comparison, rendered as the pull request comment is but in full, to
+    /// this file (on GitHub Actions, the job summary).
+    #[arg(long, env = "GITHUB_STEP_SUMMARY")]
+    pub summary: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -218,6 +321,11 @@ pub struct Toolchains {
     /// Print JSON (schema versus.toolchains/1) for workflows.
     #[arg(long)]
     pub json: bool,
+    /// Install every pin that is not found: Rust pins with rustup, Go pins from go.dev's
+    /// release archives (checked against their published SHA-256) into ~/sdk. On
+    /// GitHub Actions, the first Go pin's bin folder is also added to $GITHUB_PATH.
+    #[arg(long)]
+    pub install: bool,
 }
 
 /// What to run and how: shared by `run` and `bench`.
@@ -239,7 +347,7 @@ pub struct RunArgs {
     #[arg(long, value_delimiter = ',')]
     pub toolchains: Vec<String>,
     /// Interleaved rounds: each round runs one trial process of every series.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub rounds: Option<u32>,
     /// Measured samples per trial, instead of each workload's default.
     #[arg(long)]
@@ -263,6 +371,71 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
+    /// Takes what the flags leave unset from VERSUS_ONLY, VERSUS_TOOLCHAINS,
+    /// VERSUS_ROUNDS and VERSUS_QUICK: how a workflow passes its inputs without writing
+    /// them into a shell line. An empty variable is unset (a workflow's empty input);
+    /// anything else is checked here, naming the variable.
+    pub fn with_environment(mut self) -> Result<RunArgs> {
+        self.apply_environment(|name| std::env::var(name).ok())?;
+        Ok(self)
+    }
+
+    fn apply_environment(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<()> {
+        let get = |name: &str| get(name).filter(|value| !value.trim().is_empty());
+        let list = |value: String| -> Vec<String> {
+            value
+                .split(',')
+                .map(|item| item.trim().to_string())
+                .collect()
+        };
+        if let (true, Some(value)) = (self.only.is_empty(), get("VERSUS_ONLY")) {
+            self.only = list(value);
+        }
+        if let (true, Some(value)) = (self.toolchains.is_empty(), get("VERSUS_TOOLCHAINS")) {
+            self.toolchains = list(value);
+        }
+        if let (None, Some(value)) = (self.rounds, get("VERSUS_ROUNDS")) {
+            match value.trim().parse::<u32>() {
+                Ok(rounds) if (1..=1000).contains(&rounds) => self.rounds = Some(rounds),
+                _ => bail!("VERSUS_ROUNDS is {value:?}; it must be a whole number from 1 to 1000"),
+            }
+        }
+        if let Some(value) = get("VERSUS_QUICK") {
+            match value.trim() {
+                "true" | "1" => self.quick = true,
+                "false" | "0" => {}
+                _ => bail!("VERSUS_QUICK is {value:?}; it must be true or false"),
+            }
+        }
+        for (name, items) in [
+            ("VERSUS_ONLY", &self.only),
+            ("VERSUS_TOOLCHAINS", &self.toolchains),
+        ] {
+            if let Some(bad) = items.iter().find(|item| {
+                item.is_empty()
+                    || !item
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+            }) {
+                bail!(
+                    "{name} (or its flag) names {bad:?}, which is not a workload or toolchain id"
+                );
+            }
+        }
+        // Before anything is built: an unknown workload is a typo, not an empty run.
+        if let Some(bad) = self
+            .only
+            .iter()
+            .find(|name| crate::measure::catalogue::find(name).is_none())
+        {
+            bail!(
+                "unknown workload {bad:?} in --only (or VERSUS_ONLY); the workloads are: {}",
+                crate::measure::catalogue::names()
+            );
+        }
+        Ok(())
+    }
+
     /// The interleaved rounds of a plain run.
     pub fn rounds(&self) -> u32 {
         self.rounds.unwrap_or(DEFAULT_ROUNDS).max(1)
@@ -355,10 +528,66 @@ pub struct List {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
 
     #[test]
     fn the_cli_is_well_formed() {
-        super::Cli::command().debug_assert();
+        Cli::command().debug_assert();
+    }
+
+    fn run_args(args: &[&str], env: &[(&str, &str)]) -> Result<RunArgs> {
+        let mut all = vec!["cargo xtask", "run"];
+        all.extend(args);
+        let Command::Run(run) = Cli::try_parse_from(all)?.command else {
+            unreachable!()
+        };
+        let mut args = run.args;
+        args.apply_environment(|name| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, v)| v.to_string())
+        })?;
+        Ok(args)
+    }
+
+    #[test]
+    fn workflow_inputs_arrive_through_the_environment_and_are_checked() {
+        let empty = [
+            ("VERSUS_ONLY", ""),
+            ("VERSUS_TOOLCHAINS", ""),
+            ("VERSUS_ROUNDS", ""),
+            ("VERSUS_QUICK", "false"),
+        ];
+        let args = run_args(&[], &empty).unwrap();
+        assert!(args.only.is_empty() && args.rounds.is_none() && !args.quick);
+        let given = [
+            ("VERSUS_ONLY", "sum, alloc"),
+            ("VERSUS_TOOLCHAINS", "rust-1.95.0"),
+            ("VERSUS_ROUNDS", "7"),
+            ("VERSUS_QUICK", "true"),
+        ];
+        let args = run_args(&[], &given).unwrap();
+        assert_eq!(args.only, ["sum", "alloc"]);
+        assert_eq!(args.rounds, Some(7));
+        assert!(args.quick);
+        // The flags win.
+        let args = run_args(&["--only", "spawn", "--rounds", "2"], &given).unwrap();
+        assert_eq!(
+            (args.only, args.rounds),
+            (vec!["spawn".to_string()], Some(2))
+        );
+        for (name, value) in [
+            ("VERSUS_ROUNDS", "0"),
+            ("VERSUS_ROUNDS", "ten"),
+            ("VERSUS_ROUNDS", "5; rm -rf ~"),
+            ("VERSUS_QUICK", "yes please"),
+            ("VERSUS_ONLY", "sum;id"),
+            ("VERSUS_TOOLCHAINS", "$(id)"),
+        ] {
+            let error = run_args(&[], &[(name, value)]).unwrap_err().to_string();
+            assert!(error.contains(name), "{name}={value}: {error}");
+        }
     }
 }

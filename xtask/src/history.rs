@@ -1,15 +1,41 @@
-//! `cargo xtask history`: work with a history as a whole. `generate` writes a synthetic
-//! one (`measure::synthetic`), to measure the site at the scale of years of CI runs.
+//! `cargo xtask history`: work with a history as a whole. `check` reads every record
+//! and names each bad one; `generate` writes a synthetic history (`measure::synthetic`),
+//! to measure the site at the scale of years of CI runs.
+
+use std::path::Path;
 
 use anyhow::{bail, Result};
 
 use crate::cli::{History, HistoryCommand};
 use crate::measure::catalogue;
 use crate::measure::synthetic::{self, Synthetic};
+use crate::record::history;
 
 impl History {
-    pub fn run(self) -> Result<()> {
+    pub fn run(self, root: &Path) -> Result<()> {
         match self.command {
+            HistoryCommand::Check(args) => {
+                let dir = history::resolve(root, args.history);
+                let checked = history::check(&dir)?;
+                for (path, reason) in &checked.bad {
+                    eprintln!("bad record {}: {reason}", path.display());
+                }
+                eprintln!(
+                    "{}: {} records read, {} bad",
+                    dir.display(),
+                    checked.good + checked.bad.len(),
+                    checked.bad.len()
+                );
+                if !checked.bad.is_empty() {
+                    bail!(
+                        "{} of the records in {} cannot be read; each is named above with the \
+                         field at fault",
+                        checked.bad.len(),
+                        dir.display()
+                    );
+                }
+                Ok(())
+            }
             HistoryCommand::Generate(args) => {
                 for name in &args.only {
                     if catalogue::find(name).is_none() {

@@ -14,11 +14,13 @@ mod ab;
 mod bench;
 mod calibrate;
 mod cli;
+mod comment;
 mod compare;
 mod doctor;
 mod export;
 mod history;
 mod list;
+mod publish_cmd;
 mod run;
 mod site;
 mod test;
@@ -45,7 +47,9 @@ fn main() -> std::process::ExitCode {
         cli::Command::Compare(command) => command.run(&root),
         cli::Command::Ab(command) => command.run(&root),
         cli::Command::Calibrate(command) => command.run(&root),
-        cli::Command::History(command) => command.run(),
+        cli::Command::History(command) => command.run(&root),
+        cli::Command::Publish(command) => command.run(&root),
+        cli::Command::Comment(command) => command.run(),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

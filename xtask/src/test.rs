@@ -3,21 +3,16 @@
 //! any did. The last line is `N passed, N failed` (with `N skipped` for checks whose
 //! outside tool is missing, each named with the command that installs it).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
 use crate::cli::Test;
-use crate::measure::catalogue::{Lang, WORKLOADS};
-use crate::measure::plan::Selection;
 use crate::measure::process::{find_on_path, on_path, Cmd};
-use crate::measure::runner::{self, TrialOptions, TrialSettings};
 use crate::measure::synthetic::{self, Synthetic};
 use crate::publish::{self, site::browser};
-use crate::record::Status;
-use crate::toolchains::{self, target_dir};
+use crate::toolchains::{selfcheck, target_dir};
 
 /// One named check.
 type Check<'a> = (&'static str, Box<dyn Fn() -> Result<CheckResult> + 'a>);
@@ -95,6 +90,7 @@ impl Test {
             ("go vet", Box::new(|| go(&go_dir, "vet"))),
             ("go test", Box::new(|| go(&go_dir, "test"))),
             ("actionlint (workflows)", Box::new(|| actionlint(root))),
+            ("zizmor (workflows)", Box::new(|| zizmor(root))),
             (
                 "vendored uPlot matches npm",
                 Box::new(|| uplot_matches_npm(root)),
@@ -116,6 +112,13 @@ impl Test {
                 (
                     "every workload at quick size, both languages, checksums checked",
                     Box::new(|| workloads(root)),
+                ),
+            );
+            checks.insert(
+                1,
+                (
+                    "the Go workloads for arm64 under qemu-user, quick size, checksums checked",
+                    Box::new(|| arm_under_qemu(root)),
                 ),
             );
         }
@@ -211,6 +214,63 @@ fn go(go_dir: &Path, subcommand: &str) -> Result<CheckResult> {
     )
 }
 
+/// A virtual environment under target/versus/ with exactly `package` (`name==version`)
+/// installed from PyPI, made once; or the check's result when it cannot be made.
+fn venv_with(
+    root: &Path,
+    folder: &str,
+    package: &str,
+    name: &str,
+) -> Result<std::result::Result<PathBuf, CheckResult>> {
+    let venv = target_dir(root).join("versus").join(folder);
+    let python = venv.join("bin/python");
+    let query = format!("from importlib.metadata import version; print(version('{name}'))");
+    let installed = python.is_file()
+        && Cmd::new(&python)
+            .args(["-c", &query])
+            .read()
+            .is_ok_and(|v| format!("{name}=={}", v.trim()) == package);
+    if !installed {
+        if let Err(error) = Cmd::new("python3").arg("-m").arg("venv").arg(&venv).run() {
+            return Ok(Err(CheckResult::Failed(format!(
+                "making a virtual environment in {}: {error:#}; on Debian, apt-get install \
+                 python3-venv",
+                venv.display()
+            ))));
+        }
+        let pip = Cmd::new(venv.join("bin/pip")).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            package,
+        ]);
+        if let Err(error) = pip.run() {
+            return Ok(Err(needs_network(format!(
+                "pip install {package}: {error:#}"
+            ))));
+        }
+    }
+    Ok(Ok(venv))
+}
+
+/// The workflows, audited by zizmor offline: no finding, or each answered by an
+/// `# zizmor: ignore[rule]` comment with its reason beside the line.
+fn zizmor(root: &Path) -> Result<CheckResult> {
+    const PACKAGE: &str = "zizmor==1.32.0";
+    if let Some(result) = missing_tool("python3", "apt-get install python3 python3-venv") {
+        return Ok(result);
+    }
+    let venv = match venv_with(root, "zizmor-venv", PACKAGE, "zizmor")? {
+        Ok(venv) => venv,
+        Err(result) => return Ok(result),
+    };
+    tool(
+        Cmd::new(venv.join("bin/zizmor"))
+            .args(["--offline", "--no-progress"])
+            .arg(root.join(".github/workflows")),
+    )
+}
+
 /// The GitHub Actions workflows, checked by actionlint (which also runs shellcheck on
 /// `run:` steps when shellcheck is installed).
 fn actionlint(root: &Path) -> Result<CheckResult> {
@@ -283,33 +343,10 @@ fn otava_oracle(root: &Path) -> Result<CheckResult> {
     if let Some(result) = missing_tool("python3", "apt-get install python3 python3-venv") {
         return Ok(result);
     }
-    let venv = target_dir(root).join("versus/otava-venv");
-    let python = venv.join("bin/python");
-    let installed = python.is_file()
-        && Cmd::new(&python)
-            .args([
-                "-c",
-                "from importlib.metadata import version; print(version('apache-otava'))",
-            ])
-            .read()
-            .is_ok_and(|v| format!("apache-otava=={}", v.trim()) == PACKAGE);
-    if !installed {
-        if let Err(error) = Cmd::new("python3").arg("-m").arg("venv").arg(&venv).run() {
-            return Ok(CheckResult::Failed(format!(
-                "making a virtual environment in {}: {error:#}; on Debian, apt-get install python3-venv",
-                venv.display()
-            )));
-        }
-        let pip = Cmd::new(venv.join("bin/pip")).args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            PACKAGE,
-        ]);
-        if let Err(error) = pip.run() {
-            return Ok(needs_network(format!("pip install {PACKAGE}: {error:#}")));
-        }
-    }
+    let python = match venv_with(root, "otava-venv", PACKAGE, "apache-otava")? {
+        Ok(venv) => venv.join("bin/python"),
+        Err(result) => return Ok(result),
+    };
     let dir = root.join("xtask/tests/changepoint");
     let out = scratch(root, "otava")?.join("otava-expected.json");
     Cmd::new(&python)
@@ -394,10 +431,15 @@ fn needs_network(why: String) -> CheckResult {
 /// are drawn too (`publish::site::browser` says what must hold). The site and the
 /// screenshots are kept in `target/versus/browser-check/` to be looked at.
 fn browser(root: &Path, cargo: &Path) -> Result<CheckResult> {
-    if let Some(result) = missing_tool("chromium", "apt-get install chromium") {
-        return Ok(result);
-    }
-    let chromium = find_on_path("chromium").context("finding chromium on PATH")?;
+    // Debian's and snap's Chromium, or the Google Chrome of GitHub's x86_64 runners.
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find_map(find_on_path)
+    else {
+        return Ok(
+            missing_tool("chromium", "apt-get install chromium").unwrap_or(CheckResult::Passed)
+        );
+    };
     Cmd::new(cargo)
         .args(["build", "--quiet", "--package", "sitecheck"])
         .dir(root)
@@ -456,95 +498,39 @@ fn browser(root: &Path, cargo: &Path) -> Result<CheckResult> {
     })
 }
 
-/// Builds the workloads with every pin found, holds each binary's `list` to the
-/// catalogue, and runs every workload at its quick size once: each result must be
-/// `ok` with the expected checksum, or `skipped` with a limit named.
+/// Builds the workloads with every pin found and runs each at its quick size
+/// (`toolchains::selfcheck`).
 fn workloads(root: &Path) -> Result<CheckResult> {
-    let (binaries, _) = toolchains::unzip(toolchains::prepare(root, &[], false)?);
-    for lang in Lang::ALL {
-        if !binaries.iter().any(|b| b.toolchain.lang == lang) {
-            bail!("no {lang} toolchain pinned in toolchains.toml is installed");
+    Ok(match selfcheck::quick_run(root)? {
+        Ok(results) => {
+            eprintln!("{results} results, all ok with the expected checksums");
+            CheckResult::Passed
         }
-    }
-    for binary in &binaries {
-        check_list(binary.toolchain.lang, &binary.path, &binary.toolchain.id)?;
-    }
-    let mut only: Vec<String> = WORKLOADS.iter().map(|w| w.name.to_string()).collect();
-    only.sort();
-    let selection = Selection {
-        only,
-        quick: true,
-        ..Selection::default()
-    };
-    let options = TrialOptions {
-        seed: Some(1),
-        quick: true,
-        ..TrialOptions::default()
-    };
-    let settings = TrialSettings::new(&options, 1, toolchains::build_launcher(root)?)?;
-    let results = runner::run(&selection, &binaries, settings)?.results;
-    let bad: Vec<String> = results
-        .iter()
-        .filter(|r| !matches!(r.status, Status::Ok | Status::Skipped))
-        .map(|r| r.reason.clone().unwrap_or_default())
-        .collect();
-    if !bad.is_empty() {
-        return Ok(CheckResult::Failed(bad.join("\n")));
-    }
-    // The quick sizes run the same code as the full ones, in well under a second, so
-    // no quick result may be skipped for a limit of this machine.
-    let skipped: Vec<String> = results
-        .iter()
-        .filter(|r| r.status == Status::Skipped)
-        .map(|r| r.reason.clone().unwrap_or_default())
-        .collect();
-    if !skipped.is_empty() {
-        return Ok(CheckResult::Failed(format!(
-            "quick sizes must run everywhere: {}",
-            skipped.join("; ")
-        )));
-    }
-    eprintln!(
-        "{} results, all ok with the expected checksums",
-        results.len()
-    );
-    Ok(CheckResult::Passed)
+        Err(problems) => CheckResult::Failed(problems),
+    })
 }
 
-/// The binary's own `list` must name exactly the catalogue's workloads and variants.
-fn check_list(lang: Lang, binary: &Path, id: &str) -> Result<()> {
-    let text = Cmd::new(binary).arg("list").read()?;
-    let listed: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("parsing `{} list` of {id}", binary.display()))?;
-    let listed = listed["workloads"]
-        .as_object()
-        .with_context(|| format!("`list` of {id} has no \"workloads\" object"))?;
-    let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for workload in WORKLOADS {
-        let mut names: Vec<String> = workload
-            .variant_names(lang)
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        names.sort();
-        expected.insert(workload.name.to_string(), names);
+/// The Go workloads built for arm64 and run under qemu-user at quick size, checksums
+/// checked: the ARM runners' code path, on this machine.
+fn arm_under_qemu(root: &Path) -> Result<CheckResult> {
+    if std::env::consts::ARCH == "aarch64" {
+        return Ok(CheckResult::Passed);
     }
-    let mut actual: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, variants) in listed {
-        let mut names: Vec<String> = variants
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str().map(String::from))
-            .collect();
-        names.sort();
-        actual.insert(name.clone(), names);
-    }
-    if actual != expected {
-        bail!(
-            "the {lang} binary of {id} lists {actual:?}, but xtask/src/measure/catalogue.rs says {expected:?}: \
-             change both together"
+    let Some(qemu) = find_on_path("qemu-aarch64-static").or_else(|| find_on_path("qemu-aarch64"))
+    else {
+        return Ok(
+            missing_tool("qemu-aarch64-static", "apt-get install qemu-user-static")
+                .unwrap_or(CheckResult::Passed),
         );
-    }
-    Ok(())
+    };
+    Ok(match selfcheck::go_under_emulator(root, &qemu, "arm64")? {
+        Ok(results) => {
+            eprintln!(
+                "{results} Go results under {}, all ok with the expected checksums",
+                qemu.display()
+            );
+            CheckResult::Passed
+        }
+        Err(problems) => CheckResult::Failed(problems),
+    })
 }

@@ -24,7 +24,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("analyse", &["analyse", "record"]),
     (
         "publish",
-        &["publish", "record", "analyse", "measure::catalogue"],
+        &[
+            "publish",
+            "record",
+            "analyse",
+            "measure::catalogue",
+            "measure::process",
+        ],
     ),
     ("measure", &["measure", "analyse", "record"]),
     ("toolchains", &["toolchains", "measure", "record"]),
@@ -40,6 +46,8 @@ const COMMANDS: &[&str] = &[
     "export",
     "history",
     "list",
+    "comment",
+    "publish_cmd",
     "run",
     "site",
     "test",
@@ -49,7 +57,7 @@ const COMMANDS: &[&str] = &[
 const TOP: &[&str] = &["main", "cli", "tidy"];
 
 /// The groups that may start processes, through `measure::process`.
-const STARTS_PROCESSES: &[&str] = &["measure", "toolchains"];
+const STARTS_PROCESSES: &[&str] = &["measure", "toolchains", "publish"];
 
 /// The most lines a file of `xtask/src` may have before its tests.
 const MAX_LINES: usize = 600;
@@ -57,6 +65,9 @@ const MAX_LINES: usize = 600;
 /// Files that comments name but that are not the repository's: other tools'
 /// conventions, and what versus writes at run time.
 const NOT_OURS: &[&str] = &[
+    // The files of the pull request artifact, written by `ab --artifact` at run time.
+    "pull-request.json",
+    "comparison.md",
     // rustup's per-directory toolchain file, which versus deliberately bypasses.
     "rust-toolchain.toml",
     // Apache Otava's description of its method and its tests, which the change-point

@@ -19,12 +19,21 @@ use anyhow::{bail, Context, Result};
 
 /// A command to run: program, arguments, environment and directory, printable as the
 /// line a person would type to run it again.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Cmd {
     program: PathBuf,
     args: Vec<OsString>,
     envs: Vec<(OsString, Option<OsString>)>,
+    /// Variables whose values are never printed (tokens): shown as `***`.
+    secrets: Vec<OsString>,
     dir: Option<PathBuf>,
+}
+
+/// As [`Display`](std::fmt::Display): a derived Debug would print secret values.
+impl std::fmt::Debug for Cmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Cmd({self})")
+    }
 }
 
 impl Cmd {
@@ -33,8 +42,17 @@ impl Cmd {
             program: program.into(),
             args: Vec::new(),
             envs: Vec::new(),
+            secrets: Vec::new(),
             dir: None,
         }
+    }
+
+    /// Sets a variable whose value is secret: it reaches the process, never a message.
+    pub fn env_secret(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Cmd {
+        let key = key.into();
+        self.secrets.push(key.clone());
+        self.envs.push((key, Some(value.into())));
+        self
     }
 
     pub fn arg(mut self, arg: impl Into<OsString>) -> Cmd {
@@ -207,7 +225,12 @@ impl std::fmt::Display for Cmd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for (key, value) in &self.envs {
             if let Some(value) = value {
-                write!(f, "{}={} ", key.to_string_lossy(), value.to_string_lossy())?;
+                let value = if self.secrets.contains(key) {
+                    "***".into()
+                } else {
+                    value.to_string_lossy()
+                };
+                write!(f, "{}={value} ", key.to_string_lossy())?;
             }
         }
         write!(f, "{}", self.program.display())?;

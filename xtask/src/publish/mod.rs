@@ -8,6 +8,7 @@
 //! site's templates), apart from writing its output files; it starts no process.
 
 pub mod export;
+pub mod github;
 pub mod site;
 pub mod versus;
 

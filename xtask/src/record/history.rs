@@ -239,6 +239,27 @@ fn listing(ids: &[&String], limit: usize) -> String {
     lines.join("\n")
 }
 
+/// What [`check`] found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// Records that parse.
+    pub good: usize,
+    /// Each file that does not, with the reason (naming the bad field's path).
+    pub bad: Vec<(PathBuf, String)>,
+}
+
+/// Reads every record of a history directory and reports each that does not parse.
+pub fn check(dir: &Path) -> Result<Checked> {
+    let mut checked = Checked::default();
+    for path in record_files(dir)? {
+        match read(&path) {
+            Ok(_) => checked.good += 1,
+            Err(error) => checked.bad.push((path, format!("{error:#}"))),
+        }
+    }
+    Ok(checked)
+}
+
 /// Reads one record file.
 pub fn read(path: &Path) -> Result<RunRecord> {
     let text =

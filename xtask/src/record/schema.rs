@@ -361,8 +361,17 @@ impl RunRecord {
         }
         let schema: Schema = serde_json::from_str(text)?;
         match schema.schema.as_deref() {
-            Some(RUN_SCHEMA) => Ok(serde_json::from_str(text)?),
-            Some(other) => anyhow::bail!("schema is {other:?}, expected {RUN_SCHEMA:?}"),
+            Some(RUN_SCHEMA) => {
+                // Through serde_path_to_error, so that a wrong field is named by its
+                // place: `results[3].trials[0].samples: invalid type: ...`.
+                let mut deserializer = serde_json::Deserializer::from_str(text);
+                serde_path_to_error::deserialize(&mut deserializer)
+                    .map_err(|error| anyhow::anyhow!("at `{}`: {}", error.path(), error.inner()))
+            }
+            Some(other) => anyhow::bail!(
+                "schema is {other:?}; this build reads {RUN_SCHEMA:?} only (a newer versus \
+                 wrote it, or it is not a run record)"
+            ),
             None => anyhow::bail!("no \"schema\" field: not a versus run record"),
         }
     }

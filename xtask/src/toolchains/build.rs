@@ -102,6 +102,32 @@ pub fn build_counting(root: &Path, found: &Found) -> Result<Option<PathBuf>> {
 
 /// `go build` of the workloads into `binary` with the pin's own go, with `experiment` as
 /// GOEXPERIMENT when given (else the person's, if any).
+/// Builds the Go workloads for another architecture (`GOARCH`, e.g. `arm64`), without
+/// cgo, into the pin's build directory: for running under a user-mode emulator.
+pub fn build_go_cross(root: &Path, found: &Found, goarch: &str) -> Result<PathBuf> {
+    let dir = build_dir(root, &found.pin);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let binary = dir.join(format!("{}-linux-{goarch}", found.pin.lang.binary()));
+    Cmd::new(&found.driver)
+        .args(["build", "-trimpath", "-mod=readonly", "-o"])
+        .arg(&binary)
+        .arg(".")
+        .dir(root.join("go"))
+        .env("GOTOOLCHAIN", "local")
+        .env("GOOS", "linux")
+        .env("GOARCH", goarch)
+        .env("CGO_ENABLED", "0")
+        .env_remove("GOROOT")
+        .run()
+        .with_context(|| {
+            format!(
+                "building the Go workloads for {goarch} with {}",
+                found.pin.id
+            )
+        })?;
+    Ok(binary)
+}
+
 fn go_build(root: &Path, found: &Found, binary: &Path, experiment: Option<&str>) -> Result<()> {
     let mut cmd = Cmd::new(&found.driver)
         .args(["build", "-trimpath", "-mod=readonly", "-o"])

@@ -11,7 +11,10 @@
 //! - `build`: release builds per pin, Go's counting build, the launcher;
 //! - `record`: what a build used, exactly, for the run record;
 //! - `prepare`: the toolchains a run or an A/B session builds, and the base's worktree;
-//! - `install` and `report`: what `doctor` and `toolchains --json` print.
+//! - `install` and `report`: what `doctor` and `toolchains --json` print;
+//! - `setup`: installing the missing pins, for `toolchains --install`;
+//! - `selfcheck`: every workload built and run once at quick size, natively and under
+//!   an emulator, for `cargo xtask test`.
 
 mod build;
 pub(crate) mod discover;
@@ -20,12 +23,15 @@ pub(crate) mod pins;
 mod prepare;
 mod record;
 mod report;
+pub mod selfcheck;
+mod setup;
 
 #[cfg(test)]
 mod tests;
 
-pub use build::{build_launcher, target_dir};
+pub use build::{build_go_cross, build_launcher, target_dir};
 pub use discover::discover;
 pub use pins::load_pins;
-pub use prepare::{build_sides, prepare, resolve_commit, unzip, worktree};
+pub use prepare::{build_sides, merge_base, prepare, resolve_commit, unzip, worktree};
 pub use report::{exit_ok, pins_json, report};
+pub use setup::install_missing;

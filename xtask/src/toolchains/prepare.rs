@@ -205,6 +205,22 @@ pub fn resolve_commit(root: &Path, reference: &str) -> Result<String> {
     Ok(commit.trim().to_string())
 }
 
+/// The merge base of two commits: where a pull request's branch left its base.
+pub fn merge_base(root: &Path, base: &str, head: &str) -> Result<String> {
+    let commit = Cmd::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["merge-base", base, head])
+        .read()
+        .with_context(|| {
+            format!(
+                "finding the merge base of {base} and {head} (a shallow clone lacks it: \
+                 fetch the whole history, e.g. actions/checkout with fetch-depth: 0)"
+            )
+        })?;
+    Ok(commit.trim().to_string())
+}
+
 /// A detached worktree of `commit` under target/versus/ab/, reused when it is already
 /// there: its build directories then make the next A/B session against the same base
 /// start in seconds.

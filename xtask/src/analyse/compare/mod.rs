@@ -27,8 +27,10 @@ use serde::{Deserialize, Serialize};
 use crate::analyse::stats::{self, Detection};
 use crate::record::RunRecord;
 
-pub use markdown::{render_markdown, table_rows, TableRow};
-pub use series::{Metric, SeriesKey};
+pub use analysis::percent_label;
+pub use markdown::{quantity, render_markdown, table_rows, TableRow, MARKER};
+pub use series::{run_value, Metric, SeriesKey};
+pub use verdict::{signed_percent, unsigned_percent};
 
 /// The schema tag of a comparison.
 pub const COMPARE_SCHEMA: &str = "versus.compare/1";
@@ -123,6 +125,43 @@ pub struct Comparison {
     pub summary: Summary,
     /// One entry per series and metric, ordered by series and then metric.
     pub entries: Vec<Entry>,
+    /// The machines the entries were measured on, one per fingerprint: where the
+    /// numbers come from, for a reader of the comparison alone. Added after the first
+    /// comparisons were stored, which have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub machines: Vec<MachineBrief>,
+    /// The commits of base and head, when their records name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commits: Option<Commits>,
+}
+
+/// A machine in a few words: enough to say where a comparison ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineBrief {
+    pub fingerprint: String,
+    pub arch: String,
+    pub cpu_model: Option<String>,
+    pub logical_cpus: Option<u64>,
+    pub os: Option<String>,
+    /// The CI runner image, when the run was on one (e.g. "ubuntu24").
+    pub runner_image: Option<String>,
+}
+
+/// Base's and head's commits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commits {
+    pub base: Commit,
+    pub head: Commit,
+}
+
+/// One side's commit: the first record's of the side that names one.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Commit {
+    pub commit: Option<String>,
+    pub subject: Option<String>,
+    /// Uncommitted changes were built too.
+    #[serde(default)]
+    pub dirty: bool,
 }
 
 /// How many entries got each verdict.
@@ -327,7 +366,43 @@ pub fn compare(base: &[RunRecord], head: &[RunRecord], settings: &Settings) -> C
         settings: *settings,
         summary,
         entries,
+        machines: machines_of(base.iter().chain(head)),
+        commits: Some(Commits {
+            base: commit_of(base),
+            head: commit_of(head),
+        }),
     }
+}
+
+/// Every machine of the records, once per fingerprint, in fingerprint order.
+fn machines_of<'a>(records: impl Iterator<Item = &'a RunRecord>) -> Vec<MachineBrief> {
+    let mut machines: BTreeMap<&str, MachineBrief> = BTreeMap::new();
+    for record in records {
+        let machine = &record.machine;
+        machines
+            .entry(machine.fingerprint.as_str())
+            .or_insert_with(|| MachineBrief {
+                fingerprint: machine.fingerprint.clone(),
+                arch: machine.arch.clone(),
+                cpu_model: machine.cpu_model.clone(),
+                logical_cpus: machine.logical_cpus,
+                os: machine.os.clone(),
+                runner_image: record.ci.as_ref().and_then(|ci| ci.runner_image.clone()),
+            });
+    }
+    machines.into_values().collect()
+}
+
+fn commit_of(records: &[RunRecord]) -> Commit {
+    records
+        .iter()
+        .find(|record| record.source.commit.is_some())
+        .map(|record| Commit {
+            commit: record.source.commit.clone(),
+            subject: record.source.subject.clone(),
+            dirty: record.source.dirty,
+        })
+        .unwrap_or_default()
 }
 
 /// Marks a series whose time and instruction count tell different stories (one moved

@@ -253,3 +253,21 @@ pub fn pair(base: &[Observation], head: &[Observation]) -> (Vec<f64>, usize, usi
         .sum();
     (log_ratios, unmatched_base, unmatched_head)
 }
+
+/// The median over one record's trials of one series' metric, or None when the record
+/// does not have the series (or no trial of it has the metric): one point of a trend.
+pub fn run_value(record: &RunRecord, key: &SeriesKey, metric: Metric) -> Option<f64> {
+    if record.machine.fingerprint != key.fingerprint {
+        return None;
+    }
+    let result = record.results.iter().find(|result| {
+        result.workload == key.workload
+            && result.variant == key.variant
+            && result.lang == key.lang
+            && result.toolchain == key.toolchain
+            && result.params == key.params
+    })?;
+    let observations = observations(&[Source { record, result }], metric).ok()?;
+    let values: Vec<f64> = observations.values.iter().map(|o| o.value).collect();
+    (!values.is_empty()).then(|| crate::record::summary::median(&values))
+}

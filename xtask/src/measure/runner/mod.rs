@@ -91,6 +91,10 @@ pub struct TrialSettings {
     /// The binary counted in place of a trial binary, where the two differ (Go's
     /// counting build); a trial binary not in the map is counted itself.
     pub counting_binaries: BTreeMap<PathBuf, PathBuf>,
+    /// A user-mode emulator every trial binary is started under (`qemu-aarch64-static`),
+    /// to run another architecture's build: its checksums are checked, its times mean
+    /// nothing.
+    pub emulator: Option<PathBuf>,
 }
 
 impl TrialSettings {
@@ -108,6 +112,7 @@ impl TrialSettings {
             instructions: instruction_counter(options.instructions)?,
             counted_rounds: COUNTED_ROUNDS,
             counting_binaries: BTreeMap::new(),
+            emulator: None,
         })
     }
 
@@ -446,7 +451,11 @@ fn workload_args(job: &Job) -> Vec<String> {
 fn run_trial(job: &Job, round: u32, settings: &TrialSettings) -> Outcome {
     let series = &job.series;
     let sampling = plan::sampling(series, settings.quick, settings.samples, settings.warmup);
-    let cmd = Cmd::new(&job.binary)
+    let cmd = match &settings.emulator {
+        Some(emulator) => Cmd::new(emulator).arg(&job.binary),
+        None => Cmd::new(&job.binary),
+    };
+    let cmd = cmd
         .args(workload_args(job))
         .args(["--samples".to_string(), sampling.samples.to_string()])
         .args(["--warmup".to_string(), sampling.warmup.to_string()]);

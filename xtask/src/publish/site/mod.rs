@@ -14,7 +14,7 @@ mod cache;
 mod calibration;
 mod data;
 mod downloads;
-mod escape;
+pub(crate) mod escape;
 mod model;
 mod pages;
 mod store;

@@ -1,0 +1,270 @@
+//! Tests of the pull request comment: the README's example is the committed fixture
+//! rendered, hostile names and subjects render as text, and a suite of any size fits.
+
+use std::collections::BTreeMap;
+
+use expect_test::expect_file;
+
+use super::*;
+use crate::analyse::compare::{compare, Commit, Commits, Metric, Ratio, Settings};
+use crate::record::fixtures::{around, record, result};
+use crate::record::{ResultRecord, RunRecord};
+
+const PRINT: &str = "6b1f0e2d9a7c4410";
+
+fn series(workload: &str, variant: &str, lang: &str, values: Vec<f64>) -> ResultRecord {
+    let mut result = result(workload, variant, &values);
+    result.lang = lang.to_string();
+    result.toolchain = if lang == "go" {
+        "go-1.26.8"
+    } else {
+        "rust-1.95.0"
+    }
+    .to_string();
+    result
+}
+
+/// An A/B session of twelve paired rounds: `sum/iter` 4 % slower, Go `sum/range` 3 %
+/// faster, `alloc/box` the same, `spawn/thread` too noisy to tell.
+fn sides() -> (RunRecord, RunRecord) {
+    let side = |id: &str, slow: f64, fast: f64, noisy: f64| {
+        record(
+            id,
+            Some("ab-1764633600-0123456789ab"),
+            PRINT,
+            vec![
+                series("sum", "iter", "rust", around(0.3105 * slow, 0.002, 12)),
+                series("sum", "range", "go", around(0.4412 * fast, 0.002, 12)),
+                series("alloc", "box", "rust", around(21.4, 0.002, 12)),
+                series("spawn", "thread", "rust", around(9_120.0 * noisy, 0.15, 12)),
+            ],
+        )
+    };
+    let base = side("20261202T010000Z-0123456789ab-6b1f0e2d", 1.0, 1.0, 1.0);
+    let mut head = side("20261202T010001Z-89abcdef0123-6b1f0e2d", 1.04, 0.97, 1.01);
+    head.source.commit = Some("89abcdef0123456789abcdef0123456789abcdef".to_string());
+    head.source.subject = Some("sum: bounds-check the iterator once".to_string());
+    let mut base = base;
+    base.source.subject = Some("Merge pull request #41 from versus/faster-echo".to_string());
+    for record in [&mut base, &mut head] {
+        record.machine.cpu_model = Some("AMD EPYC 7763 64-Core Processor".to_string());
+        record.machine.logical_cpus = Some(4);
+    }
+    (base, head)
+}
+
+fn fixture() -> Comparison {
+    let text = include_str!("../../../tests/github/comparison.json");
+    serde_json::from_str(text).unwrap()
+}
+
+/// The committed fixture is what `compare` makes of the two sides (run with
+/// UPDATE_EXPECT=1 when compare changes on purpose).
+#[test]
+fn the_fixture_is_what_compare_makes() {
+    let (base, head) = sides();
+    let comparison = compare(&[base], &[head], &Settings::default());
+    let verdicts: Vec<(&str, &str, Verdict)> = comparison
+        .entries
+        .iter()
+        .filter(|e| e.metric == Metric::TimePerOp)
+        .map(|e| {
+            (
+                e.series.workload.as_str(),
+                e.series.variant.as_str(),
+                e.verdict,
+            )
+        })
+        .collect();
+    assert!(
+        verdicts.contains(&("sum", "iter", Verdict::Slower)),
+        "{verdicts:?}"
+    );
+    assert!(
+        verdicts.contains(&("sum", "range", Verdict::Faster)),
+        "{verdicts:?}"
+    );
+    assert!(
+        verdicts.contains(&("alloc", "box", Verdict::Unchanged)),
+        "{verdicts:?}"
+    );
+    assert!(
+        verdicts.contains(&("spawn", "thread", Verdict::Inconclusive)),
+        "{verdicts:?}"
+    );
+    expect_file!["../../../tests/github/comparison.json"]
+        .assert_eq(&(serde_json::to_string_pretty(&comparison).unwrap() + "\n"));
+}
+
+fn example_context() -> Context {
+    let comparison = fixture();
+    let mut trends = Trends::default();
+    for entry in &comparison.entries {
+        if matches!(entry.verdict, Verdict::Faster | Verdict::Slower) {
+            let base = entry.base.unwrap().estimate;
+            let values: Vec<f64> = (0..20)
+                .map(|i| base * (1.0 + 0.004 * ((i * 7 % 5) as f64 - 2.0)))
+                .collect();
+            trends.insert(entry.series.clone(), entry.metric, values);
+        }
+    }
+    Context {
+        run_url: Some("https://github.com/versus/versus/actions/runs/12345678901".to_string()),
+        site_url: Some("https://versus.github.io/versus/".to_string()),
+        notes: Vec::new(),
+        trends,
+        limit: Some(LIMIT),
+    }
+}
+
+/// The example the README links to is the fixture rendered.
+#[test]
+fn the_readme_example_is_the_fixture_rendered() {
+    let body = render(&fixture(), &example_context());
+    assert!(body.starts_with(MARKER));
+    let first = body.lines().nth(1).unwrap();
+    assert!(
+        first.contains("**1 slower**") && first.contains("**1 faster**"),
+        "{first}"
+    );
+    assert!(
+        first.contains("inconclusive") && first.contains("unchanged"),
+        "{first}"
+    );
+    expect_file!["../../../../docs/pr-comment-example.md"].assert_eq(&body);
+}
+
+/// Counts the cells of a Markdown table row: `|` not escaped.
+fn cells(row: &str) -> usize {
+    row.matches('|').count() - 1
+}
+
+#[test]
+fn hostile_names_and_subjects_render_as_text() {
+    let mut comparison = fixture();
+    let hostile = "<script>alert(1)</script> `x` | @octocat **b** [l](javascript:x) #1 ![i](h)";
+    for entry in &mut comparison.entries {
+        entry.series.variant = hostile.to_string();
+        entry.series.toolchain = format!("rust-1.95.0 {hostile}");
+        entry.series.params = BTreeMap::from([(hostile.to_string(), 7)]);
+        entry.notes.push(hostile.to_string());
+        entry.reason = Some(hostile.to_string());
+        entry.flags.push(hostile.to_string());
+    }
+    comparison.entries[0].series.workload = hostile.to_string();
+    comparison.commits = Some(Commits {
+        base: Commit {
+            commit: Some(hostile.to_string()),
+            subject: Some(hostile.to_string()),
+            dirty: false,
+        },
+        head: Commit {
+            commit: Some("89abcdef0123456789abcdef0123456789abcdef".to_string()),
+            subject: Some(format!("{hostile}\n## heading\n{}", "y".repeat(5000))),
+            dirty: true,
+        },
+    });
+    comparison.machines[0].cpu_model = Some(hostile.to_string());
+    let mut context = example_context();
+    context.run_url = Some("javascript:alert(1)".to_string());
+    let body = render(&comparison, &context);
+    for forbidden in [
+        "<script",
+        "@octocat",
+        "`x`",
+        "**b**",
+        "](javascript",
+        "[l]",
+        " #1",
+        "![i]",
+        "\n## heading",
+        "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy",
+    ] {
+        assert!(!body.contains(forbidden), "{forbidden:?} survived:\n{body}");
+    }
+    // Every row of the folded table keeps its five cells.
+    for row in body
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| |"))
+    {
+        assert_eq!(cells(row), 5, "{row}");
+    }
+    // The only HTML is versus's own.
+    let tags: std::collections::BTreeSet<&str> = body
+        .match_indices('<')
+        .map(|(at, _)| body[at..].split(['>', ' ']).next().unwrap())
+        .collect();
+    let ours: std::collections::BTreeSet<&str> = [
+        "<!--",
+        "<details",
+        "<summary",
+        "</summary",
+        "</details",
+        "<sub",
+        "</sub",
+        "<br",
+    ]
+    .into_iter()
+    .collect();
+    assert!(tags.is_subset(&ours), "{tags:?}");
+}
+
+#[test]
+fn a_suite_of_any_size_fits_under_the_limit_and_says_what_was_left_out() {
+    let template = fixture();
+    let mut comparison = template.clone();
+    comparison.entries = (0..6000)
+        .map(|i| {
+            let mut entry = template.entries[i % template.entries.len()].clone();
+            entry.series.variant = format!("variant-{i}-{}", "v".repeat(100));
+            entry
+        })
+        .collect();
+    let body = render(&comparison, &example_context());
+    assert!(body.len() <= LIMIT, "{}", body.len());
+    assert!(body.starts_with(MARKER));
+    assert!(
+        body.contains("more rows left out"),
+        "{}",
+        &body[body.len() - 500..]
+    );
+    assert!(body.contains("[the run](https://github.com/"));
+    // In full, for the job summary.
+    let full = render(&comparison, &Context::default());
+    assert!(full.len() > LIMIT);
+    assert!(!full.contains("left out"));
+
+    // Thousands of machines: even the first lines are too long, and are cut.
+    let mut machines = template.clone();
+    machines.entries = (0..20_000)
+        .map(|i| {
+            let mut entry = template.entries[0].clone();
+            entry.series.fingerprint = format!("{i:016x}");
+            entry
+        })
+        .collect();
+    let body = render(&machines, &example_context());
+    assert!(body.len() <= LIMIT, "{}", body.len());
+    assert!(body.lines().nth(1).unwrap().contains("20000 machines"));
+}
+
+#[test]
+fn an_empty_comparison_says_so() {
+    let mut comparison = fixture();
+    comparison.entries.clear();
+    let body = render(&comparison, &Context::default());
+    assert!(body.contains("nothing to compare"), "{body}");
+}
+
+#[test]
+fn a_ratio_of_any_size_renders() {
+    let mut comparison = fixture();
+    comparison.entries[0].ratio = Some(Ratio {
+        estimate: 1e300,
+        ci_low: 1e-300,
+        ci_high: f64::MAX,
+    });
+    comparison.entries[0].mde_ratio = Some(1e200);
+    let body = render(&comparison, &example_context());
+    assert!(body.len() <= LIMIT);
+}
