@@ -143,7 +143,10 @@ pub fn read_comparison(path: &Path) -> Result<Comparison> {
             .ratio
             .iter()
             .flat_map(|r| [r.estimate, r.ci_low, r.ci_high]);
-        if ratios.chain(entry.mde_ratio).any(|r| r <= 0.0 || !r.is_finite()) {
+        if ratios
+            .chain(entry.mde_ratio)
+            .any(|r| r <= 0.0 || !r.is_finite())
+        {
             bail!(
                 "{}: entries[{index}]: a ratio is zero or negative, which no measurement gives",
                 path.display()

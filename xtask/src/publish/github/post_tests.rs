@@ -91,7 +91,7 @@ async fn the_listed_pull_request_gets_the_rendered_comment() {
     Mock::given(method("POST"))
         .and(path("/repos/o/r/issues/12/comments"))
         .and(body_string_contains("<!-- versus:compare -->"))
-        .and(body_string_contains("**1 slower**"))
+        .and(body_string_contains("**2 slower**"))
         .respond_with(ResponseTemplate::new(201).set_body_json(
             json!({"id": 7, "body": "x", "html_url": "https://github.com/o/r/pull/12#issuecomment-7"}),
         ))
