@@ -250,6 +250,13 @@ fn machine(index: usize) -> Machine {
             max_map_count: Some(65_530),
             ..Limits::default()
         },
+        tuning: crate::record::Tuning {
+            libc: Some("glibc 2.39".into()),
+            thp_enabled: Some("madvise".into()),
+            thp_defrag: Some("madvise".into()),
+            cpu_governor: None,
+            smt: Some(if arm { "notsupported" } else { "on" }.into()),
+        },
     };
     if index >= 2 {
         machine.cpu_model = Some(format!("Synthetic CPU {index}"));

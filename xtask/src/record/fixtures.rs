@@ -49,6 +49,7 @@ pub fn record(
             virtualization: None,
             cpu_quota: None,
             limits: Limits::default(),
+            tuning: Default::default(),
         },
         protocol: Protocol {
             rounds,

@@ -141,6 +141,30 @@ pub struct Machine {
     /// CPUs granted by the cgroup quota (cpu.max), null when unlimited or unknown.
     pub cpu_quota: Option<f64>,
     pub limits: Limits,
+    /// Settings that move results without making another machine: recorded, never
+    /// fingerprinted. Added after the first records, which have none.
+    #[serde(default)]
+    pub tuning: Tuning,
+}
+
+/// The machine's settings that move results: the C library the Rust workloads (and
+/// their allocator) link, transparent huge pages (the 800 MB `sum` arrays, stacks), CPU
+/// frequency scaling and SMT. A field the machine does not expose is null.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tuning {
+    /// e.g. "glibc 2.36".
+    pub libc: Option<String>,
+    /// The selected mode of /sys/kernel/mm/transparent_hugepage/enabled ("always",
+    /// "madvise", "never").
+    pub thp_enabled: Option<String>,
+    /// The selected mode of .../transparent_hugepage/defrag.
+    pub thp_defrag: Option<String>,
+    /// cpufreq's scaling governor ("performance", "powersave", …; "a, b" when CPUs
+    /// differ); null on VMs without cpufreq.
+    pub cpu_governor: Option<String>,
+    /// /sys/devices/system/cpu/smt/control ("on", "off", "forceoff",
+    /// "notsupported", "notimplemented").
+    pub smt: Option<String>,
 }
 
 /// One level of the CPU cache hierarchy, as /sys describes it.

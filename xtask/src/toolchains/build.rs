@@ -109,7 +109,9 @@ pub fn build_go_cross(root: &Path, found: &Found, goarch: &str) -> Result<PathBu
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let binary = dir.join(format!("{}-linux-{goarch}", found.pin.lang.binary()));
     Cmd::new(&found.driver)
-        .args(["build", "-trimpath", "-mod=readonly", "-o"])
+        .arg("build")
+        .args(GO_BUILD_FLAGS.iter().copied())
+        .arg("-o")
         .arg(&binary)
         .arg(".")
         .dir(root.join("go"))
@@ -128,9 +130,14 @@ pub fn build_go_cross(root: &Path, found: &Found, goarch: &str) -> Result<PathBu
     Ok(binary)
 }
 
+/// The flags of every Go build, as the toolchain record states them.
+pub const GO_BUILD_FLAGS: &[&str] = &["-trimpath", "-mod=readonly"];
+
 fn go_build(root: &Path, found: &Found, binary: &Path, experiment: Option<&str>) -> Result<()> {
     let mut cmd = Cmd::new(&found.driver)
-        .args(["build", "-trimpath", "-mod=readonly", "-o"])
+        .arg("build")
+        .args(GO_BUILD_FLAGS.iter().copied())
+        .arg("-o")
         .arg(binary)
         .arg(".")
         .dir(root.join("go"))

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
-use super::build::remapped_rustflags;
+use super::build::{remapped_rustflags, GO_BUILD_FLAGS};
 use super::discover::{rust_release, Found};
 use crate::measure::catalogue::Lang;
 use crate::measure::process::Cmd;
@@ -45,6 +45,38 @@ const GO_ENV: &[&str] = &[
     "GOTOOLCHAIN",
 ];
 
+/// The settings of the release profile that decide generated code, each as the
+/// manifest sets it or, when it does not, cargo's default marked as such: a tuning such
+/// as `codegen-units = 1` is then visible as one.
+pub fn release_profile(manifest: &str) -> Result<Vec<(String, String)>> {
+    let table: toml::Table = manifest.parse()?;
+    let profile = table
+        .get("profile")
+        .and_then(|p| p.get("release"))
+        .and_then(|r| r.as_table());
+    let defaults = [
+        ("opt-level", "3"),
+        ("codegen-units", "16"),
+        ("lto", "false"),
+        ("panic", "unwind"),
+        ("debug", "false"),
+        ("incremental", "false"),
+        ("overflow-checks", "false"),
+        ("debug-assertions", "false"),
+    ];
+    Ok(defaults
+        .iter()
+        .map(|(key, default)| {
+            let value = match profile.and_then(|p| p.get(*key)) {
+                Some(toml::Value::String(text)) => text.clone(),
+                Some(other) => other.to_string(),
+                None => format!("{default} (cargo's default)"),
+            };
+            (key.to_string(), value)
+        })
+        .collect())
+}
+
 /// What was used, exactly: the tool's own version output, the settings in force and
 /// the sha256 of the lockfile it built from.
 pub fn record(root: &Path, found: &Found) -> Result<ToolchainRecord> {
@@ -65,6 +97,14 @@ pub fn record(root: &Path, found: &Found) -> Result<ToolchainRecord> {
                 "rustc.path".to_string(),
                 found.compiler.display().to_string(),
             );
+            let manifest = root.join("workloads").join("Cargo.toml");
+            let text = std::fs::read_to_string(&manifest)
+                .with_context(|| format!("reading {}", manifest.display()))?;
+            for (key, value) in release_profile(&text)
+                .with_context(|| format!("reading [profile.release] of {}", manifest.display()))?
+            {
+                detail.insert(format!("profile.release.{key}"), value);
+            }
             (
                 RUST_FLAGS,
                 root.join("workloads").join("Cargo.lock"),
@@ -84,6 +124,7 @@ pub fn record(root: &Path, found: &Found) -> Result<ToolchainRecord> {
             for (key, value) in GO_ENV.iter().zip(env.lines()) {
                 detail.insert(format!("go env {key}"), value.to_string());
             }
+            detail.insert("go build flags".to_string(), GO_BUILD_FLAGS.join(" "));
             let version = found.pin.version.clone();
             (GO_FLAGS, root.join("go").join("go.sum"), version)
         }
@@ -113,4 +154,37 @@ pub fn record(root: &Path, found: &Found) -> Result<ToolchainRecord> {
 pub fn sha256_file(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     Ok(format!("{:x}", Sha256::digest(&bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_release_profile_names_tunings_and_defaults() {
+        let profile = release_profile(
+            "[package]\nname = \"x\"\n[profile.release]\ncodegen-units = 1\ndebug = \"line-tables-only\"\n",
+        )
+        .unwrap();
+        let get = |key: &str| profile.iter().find(|(k, _)| k == key).unwrap().1.clone();
+        assert_eq!(get("codegen-units"), "1");
+        assert_eq!(get("debug"), "line-tables-only");
+        assert_eq!(get("opt-level"), "3 (cargo's default)");
+        assert_eq!(get("lto"), "false (cargo's default)");
+        assert_eq!(get("panic"), "unwind (cargo's default)");
+        // The real manifest parses too.
+        let manifest = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../workloads/Cargo.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            release_profile(&manifest)
+                .unwrap()
+                .iter()
+                .find(|(k, _)| k == "codegen-units")
+                .unwrap()
+                .1,
+            "1"
+        );
+    }
 }

@@ -232,6 +232,7 @@ fn golden_record(results: Vec<ResultRecord>) -> RunRecord {
             pid_max: Some(4194304),
             ..Limits::default()
         },
+        tuning: Default::default(),
     };
     machine.fingerprint = machine::fingerprint(&machine);
     RunRecord {

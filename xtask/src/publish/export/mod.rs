@@ -323,6 +323,7 @@ mod tests {
                 virtualization: Some("kvm".into()),
                 cpu_quota: None,
                 limits: Limits::default(),
+                tuning: Default::default(),
             },
             protocol: Protocol {
                 rounds,

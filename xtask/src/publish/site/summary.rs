@@ -14,7 +14,7 @@ use crate::record::summary::{median_ns_per_op, trial_median};
 use crate::record::{histogram, Calibration, Machine, ResultRecord, RunRecord, Status, Trial};
 
 /// The version of the summary's shape; a change of it invalidates every cached summary.
-pub const SUMMARY_VERSION: u32 = 2;
+pub const SUMMARY_VERSION: u32 = 3;
 
 /// One metric the site charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

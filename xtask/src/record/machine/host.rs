@@ -27,6 +27,8 @@ pub struct HostFacts {
     pub cpuid_signature: Option<String>,
     /// Only the per-process fields (nofile, nproc, stack) are filled.
     pub rlimits: Limits,
+    /// The C library the process runs on, e.g. "glibc 2.36".
+    pub libc: Option<String>,
 }
 
 impl HostFacts {
@@ -50,6 +52,7 @@ impl HostFacts {
             kernel: System::kernel_version().and_then(|release| cpuinfo::clean(&release)),
             cpuid_signature: cpuid_hypervisor_signature(),
             rlimits: limits::from_getrlimit(),
+            libc: super::tuning::libc(),
         }
     }
 }

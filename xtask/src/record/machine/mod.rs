@@ -16,6 +16,7 @@ mod limits;
 mod os;
 mod root;
 mod sysfs;
+mod tuning;
 mod virt;
 
 use sha2::{Digest, Sha256};
@@ -71,6 +72,7 @@ pub fn detect_in(root: &Root, host: &HostFacts) -> Machine {
             stack_soft_bytes: host.rlimits.stack_soft_bytes,
             ..limits::from_proc_sys(root)
         },
+        tuning: tuning::read(root, host.libc.clone()),
     };
     machine.fingerprint = fingerprint(&machine);
     machine
@@ -179,6 +181,7 @@ mod tests {
                 nofile_soft: Some(65_536),
                 ..Limits::default()
             },
+            tuning: Default::default(),
         }
     }
 
@@ -271,6 +274,7 @@ mod tests {
             virtualization: None,
             cpu_quota: None,
             limits: Limits::default(),
+            tuning: Default::default(),
         };
         assert_eq!(machine, expected);
         assert_eq!(machine.fingerprint.len(), 16);
@@ -295,6 +299,7 @@ mod tests {
                 stack_soft_bytes: Some(8 << 20),
                 ..Limits::default()
             },
+            libc: None,
         };
         let machine = detect_in(&Root::at(dir.path()), &host);
         assert_eq!(machine.cpu_model.as_deref(), Some("Apple M2"));
@@ -418,6 +423,13 @@ mod tests {
                 "nofile_hard": null,
                 "nproc_soft": null,
                 "stack_soft_bytes": null
+              },
+              "tuning": {
+                "libc": null,
+                "thp_enabled": null,
+                "thp_defrag": null,
+                "cpu_governor": null,
+                "smt": null
               }
             }"#]]
         .assert_eq(&serde_json::to_string_pretty(&machine).unwrap());

@@ -70,6 +70,27 @@ pub fn machines(inputs: &Inputs) -> tera::Context {
                         .unwrap_or_else(|| "none detected".into()),
                 ),
             ];
+            let tuning = &machine.tuning;
+            let thp = match (&tuning.thp_enabled, &tuning.thp_defrag) {
+                (None, None) => None,
+                (enabled, defrag) => Some(format!(
+                    "{}, defrag {}",
+                    enabled.as_deref().unwrap_or("unknown"),
+                    defrag.as_deref().unwrap_or("unknown")
+                )),
+            };
+            facts.extend([
+                ("C library".to_string(), or_unknown(tuning.libc.clone())),
+                ("transparent huge pages".to_string(), or_unknown(thp)),
+                (
+                    "CPU frequency governor".to_string(),
+                    tuning
+                        .cpu_governor
+                        .clone()
+                        .unwrap_or_else(|| "none exposed (no cpufreq)".into()),
+                ),
+                ("SMT".to_string(), or_unknown(tuning.smt.clone())),
+            ]);
             for cache in &machine.caches {
                 facts.push((
                     format!("L{} {} cache", cache.level, cache.kind.to_lowercase()),
