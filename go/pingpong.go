@@ -26,6 +26,11 @@ var pingpongWorkload = contract.Workload{
 		if cfg.Variant == "unbuffered" && cfg.Params["buffer"] != 0 {
 			return fmt.Errorf("variant unbuffered has buffer 0, got --param buffer=%d", cfg.Params["buffer"])
 		}
+		// A buffered channel of capacity 0 is the unbuffered variant under another
+		// name; Rust's tokio variants refuse it too.
+		if cfg.Variant == "buffered" && cfg.Params["buffer"] < 1 {
+			return fmt.Errorf("variant buffered needs buffer >= 1, got --param buffer=%d", cfg.Params["buffer"])
+		}
 		return nil
 	},
 	Setup: func(cfg contract.Config) (*contract.Bench, error) {

@@ -224,6 +224,11 @@ fn parse_flags(workload: &Workload, args: &[String]) -> Result<Invocation, Failu
         }
     }
 
+    // The same rule as the Go binary's: a size of 0 measures nothing.
+    if params.get("size") == Some(&0) {
+        return Err(usage("--size must be at least 1, got 0".to_string()));
+    }
+
     Ok(Invocation {
         workload: workload.name,
         variant,

@@ -54,6 +54,9 @@ fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
     let rounds = invocation.param("rounds");
     invocation.count("size")?;
     invocation.count("rounds")?;
+    if rounds == 0 {
+        return Err(invocation.usage("rounds must be at least 1".to_string()));
+    }
     if invocation.param("message") != MESSAGE_BYTES as u64 {
         return Err(invocation.usage(format!("message is fixed at {MESSAGE_BYTES} bytes")));
     }

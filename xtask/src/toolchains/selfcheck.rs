@@ -2,7 +2,8 @@
 //! binary's `list` held to the catalogue, and every workload run once at its quick
 //! size, each result `ok` with the expected checksum; and the same for the Go workloads
 //! built for another architecture and run under a user-mode emulator (the ARM runners'
-//! code, on an x86_64 machine).
+//! code, on an x86_64 machine); and both languages' binaries over one table of
+//! edge-case arguments, which each must accept or refuse alike.
 
 use std::collections::BTreeMap;
 use std::path::Path;
