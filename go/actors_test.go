@@ -1,5 +1,5 @@
-// actors' checksum is M(M-1)/2 whatever the number of actors and mailbox
-// size, and its histogram holds one latency per message.
+// actors' checksum is the sum over messages of k·(k mod A + 1), which only
+// correct routing gives, and its histogram holds one latency per message.
 
 package main
 
@@ -16,7 +16,7 @@ import (
 func TestActors(t *testing.T) {
 	res := runOK(t, "actors", "--variant", "goroutine", "--size", "1000",
 		"--param", "actors=7", "--param", "mailbox=3", "--samples", "2")
-	checkResult(t, res, "actors", "goroutine", 1000, triangle(1000))
+	checkResult(t, res, "actors", "goroutine", 1000, routed(1000, 7))
 	checkHistogram(t, res, 1000)
 	if res.Params["actors"] != 7 || res.Params["mailbox"] != 3 {
 		t.Errorf("params: %v", res.Params)
@@ -44,5 +44,26 @@ func checkHistogram(t *testing.T, res contract.Result, count int64) {
 	}
 	if res.Extra["count"].(json.Number).String() != strconv.FormatInt(count, 10) {
 		t.Errorf("extra count %v, want %d", res.Extra["count"], count)
+	}
+}
+
+// routed is actors' checksum: message k goes to actor k mod actors and counts
+// k times that actor's number plus one.
+func routed(messages, actors uint64) uint64 {
+	var sum uint64
+	for k := uint64(0); k < messages; k++ {
+		sum += k * (k%actors + 1)
+	}
+	return sum
+}
+
+// Sending everything to actor 0, the mistake the weighting catches, gives
+// the plain sum of indices instead.
+func TestActorsChecksumSeesRouting(t *testing.T) {
+	if routed(1000, 7) == triangle(1000) {
+		t.Fatal("a misrouting actor system would pass the checksum")
+	}
+	if routed(1000, 1) != triangle(1000) {
+		t.Fatal("with one actor every message is routed to it")
 	}
 }

@@ -78,8 +78,11 @@ async fn exchange(
     // Every actor has run once before the timer starts, as in Go (its start WaitGroup):
     // the spec puts spawning, and so each task's first poll, outside the timed region.
     let started = Arc::new(tokio::sync::Barrier::new(actors + 1));
-    for _ in 0..actors {
+    for actor in 0..actors {
         let (sender, mut receiver) = mpsc::channel::<Message>(mailbox);
+        // Each message counts k times this actor's number: a message delivered to
+        // another actor than k mod A changes the checksum.
+        let weight = actor as u64 + 1;
         let latency = Arc::clone(&latency);
         let started = Arc::clone(&started);
         mailboxes.push(sender);
@@ -89,7 +92,7 @@ async fn exchange(
             while let Some(message) = receiver.recv().await {
                 let waited = nanos(message.sent.elapsed());
                 latency[message.k as usize].store(waited, Ordering::Relaxed);
-                sum = sum.wrapping_add(message.k);
+                sum = sum.wrapping_add(message.k.wrapping_mul(weight));
             }
             sum
         }));
@@ -145,14 +148,21 @@ async fn exchange(
 mod tests {
     use crate::workloads::tests::run_quietly;
 
+    /// The checksum of M messages routed to A actors: Σ k·(k mod A + 1).
+    fn routed(messages: u64, actors: u64) -> u64 {
+        (0..messages).map(|k| k * (k % actors + 1)).sum()
+    }
+
     #[test]
-    fn checksum_is_the_sum_of_message_indices() {
+    fn checksum_proves_each_message_reached_its_actor() {
         let report = run_quietly(
             "actors",
             "tokio",
             &[("size", 1000), ("actors", 7), ("mailbox", 2)],
         );
-        assert_eq!(report.checksum, (1000u64 * 999 / 2).to_string());
+        assert_eq!(report.checksum, routed(1000, 7).to_string());
+        // Everything sent to actor 0 would give the plain sum of indices.
+        assert_ne!(routed(1000, 7), 1000 * 999 / 2);
         assert_eq!(report.extra["count"], 1000);
         assert!(report.histogram.is_some());
     }

@@ -279,7 +279,7 @@ pub static WORKLOADS: &[Workload] = &[
         honest_variant: None,
         reports_latency: true,
         counts_instructions: false,
-        expected_checksum: triangular,
+        expected_checksum: routed,
     },
     Workload {
         name: "echo",
@@ -373,6 +373,21 @@ fn triangular(params: &BTreeMap<String, u64>) -> Option<String> {
     Some((n * n.saturating_sub(1) / 2).to_string())
 }
 
+/// actors' checksum: message `k` goes to actor `k mod A` and counts `k · (k mod A + 1)`,
+/// so only messages delivered to their own actor give it (wrapping at 64 bits, as
+/// both binaries add).
+fn routed(params: &BTreeMap<String, u64>) -> Option<String> {
+    let messages = *params.get("size")?;
+    let actors = *params.get("actors")?;
+    if actors == 0 {
+        return None;
+    }
+    let sum = (0..messages).fold(0u64, |sum, k| {
+        sum.wrapping_add(k.wrapping_mul(k % actors + 1))
+    });
+    Some(sum.to_string())
+}
+
 /// The sum of every byte echoed: byte `j` of round `r` of connection `c` is
 /// `(c * 31 + r * 7 + j) mod 256`.
 fn echo_checksum(params: &BTreeMap<String, u64>) -> Option<String> {
@@ -445,6 +460,23 @@ impl Workload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fake actor system that sends every message to actor 0 returns the plain sum
+    /// of indices; the expected checksum must tell it from correct routing at every
+    /// size the catalogue runs.
+    #[test]
+    fn the_actors_checksum_catches_misrouting() {
+        let actors = find("actors").unwrap();
+        for params in actors.full.iter().copied().chain([actors.quick]) {
+            let params: BTreeMap<String, u64> =
+                params.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+            let expected = (actors.expected_checksum)(&params).unwrap();
+            let misrouted = triangular(&params).unwrap();
+            assert_ne!(expected, misrouted, "{params:?}");
+        }
+        let one: BTreeMap<String, u64> = [("size".into(), 1000), ("actors".into(), 1)].into();
+        assert_eq!(routed(&one), triangular(&one), "one actor gets everything");
+    }
 
     fn params(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
         pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
