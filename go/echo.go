@@ -9,6 +9,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -109,7 +110,10 @@ type echoServer struct {
 // 4096, and calling listen(2) again on a listening socket only changes its
 // backlog.
 func startEchoServer(backlog int) (*echoServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// KeepAlive -1: no TCP keep-alive on accepted connections, as in Rust, where
+	// Go's default would add setsockopt calls to every connection inside the
+	// timed region.
+	ln, err := (&net.ListenConfig{KeepAlive: -1}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listening on 127.0.0.1: %w", err)
 	}
@@ -211,7 +215,8 @@ func echoSample(s *contract.Sample, addr string, conns, rounds int, latency []in
 // echoClient is connection c: it connects, does one round trip per slot of
 // latency, recording each, checks every echo, and closes.
 func echoClient(addr string, c int, latency []int64) (uint64, error) {
-	conn, err := net.Dial("tcp", addr)
+	// No keep-alive, as on the server side and in Rust.
+	conn, err := (&net.Dialer{KeepAlive: -1}).Dial("tcp", addr)
 	if err != nil {
 		return 0, err
 	}

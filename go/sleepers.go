@@ -19,7 +19,9 @@ import (
 )
 
 // goroutineEstimateBytes is the spec's memory estimate per goroutine, checked
-// against MemAvailable before spawning: a goroutine starts with an 8 KiB stack.
+// against MemAvailable before spawning: a goroutine starts with a 2 KiB stack
+// (since Go 1.4), and its g and the runtime's bookkeeping bring it to a few
+// KiB, so 8 KiB is a margin, not the stack size.
 const goroutineEstimateBytes = 8 << 10
 
 var sleepersWorkload = contract.Workload{

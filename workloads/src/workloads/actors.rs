@@ -2,17 +2,18 @@
 //! (claims B1, "1,000,000 messages across 10,000 actors, Rust p99 1.2 ms", B2, Go
 //! matches Rust's throughput until GC saturation, and B3, peak memory). Message `k`
 //! goes to actor `k % A` carrying its send time; the actor writes the latency into
-//! slot `k` of a preallocated array and adds `k` to its sum. It measures send-to-receive
+//! slot `k` of a preallocated array and adds `k · (a + 1)` to its sum (`a` its number,
+//! so that the checksum proves routing). It measures send-to-receive
 //! latency under a full fan-out and the throughput of the whole exchange; it does not
 //! measure actor creation (done before timing) or any work inside an actor.
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use hdrhistogram::Histogram;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::contract::{Failure, Invocation, Report, Workload};
 use crate::latency;
@@ -75,19 +76,25 @@ async fn exchange(
     let messages = latency.len() as u64;
     let mut mailboxes = Vec::with_capacity(actors);
     let mut handles = Vec::with_capacity(actors);
-    // Every actor has run once before the timer starts, as in Go (its start WaitGroup):
-    // the spec puts spawning, and so each task's first poll, outside the timed region.
-    let started = Arc::new(tokio::sync::Barrier::new(actors + 1));
+    // Every actor has run once, and waits on its mailbox, before the timer starts, as in
+    // Go (its start WaitGroup): the spec puts spawning, and so each task's first poll,
+    // outside the timed region. A countdown rather than a barrier, which would wake
+    // every actor again once the driver passes it, inside the timed region.
+    let waiting = Arc::new(AtomicUsize::new(actors));
+    let all_waiting = Arc::new(Notify::new());
     for actor in 0..actors {
         let (sender, mut receiver) = mpsc::channel::<Message>(mailbox);
         // Each message counts k times this actor's number: a message delivered to
         // another actor than k mod A changes the checksum.
         let weight = actor as u64 + 1;
         let latency = Arc::clone(&latency);
-        let started = Arc::clone(&started);
+        let waiting = Arc::clone(&waiting);
+        let all_waiting = Arc::clone(&all_waiting);
         mailboxes.push(sender);
         handles.push(tokio::spawn(async move {
-            started.wait().await;
+            if waiting.fetch_sub(1, Ordering::AcqRel) == 1 {
+                all_waiting.notify_one();
+            }
             let mut sum = 0u64;
             while let Some(message) = receiver.recv().await {
                 let waited = nanos(message.sent.elapsed());
@@ -100,7 +107,11 @@ async fn exchange(
     // The driver is a task of its own, like every actor, rather than the future
     // `block_on` polls on the main thread outside the worker pool.
     let driver = tokio::spawn(async move {
-        started.wait().await;
+        // notify_one keeps a permit when no one waits yet, so the last actor's signal
+        // is not lost if it comes first.
+        while waiting.load(Ordering::Acquire) > 0 {
+            all_waiting.notified().await;
+        }
         let timer = clock.start();
         for k in 0..messages {
             let message = Message {

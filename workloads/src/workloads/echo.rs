@@ -242,9 +242,23 @@ async fn serve_tasks(listener: tokio::net::TcpListener, server_error: Arc<Mutex<
     }
 }
 
+/// Each client's latency list, allocated and written once before timing (then emptied,
+/// keeping its pages), as Go writes its latency slices in setup: no page fault of
+/// these lists falls inside the timed region.
+fn latency_lists(connections: u64, rounds: u64) -> Vec<Vec<u64>> {
+    (0..connections)
+        .map(|_| {
+            let mut list = vec![u64::MAX; rounds as usize];
+            list.clear();
+            list
+        })
+        .collect()
+}
+
 async fn echo_task(mut stream: tokio::net::TcpStream) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    let mut buffer = [0u8; 4096];
+    // A message's size, as Go's server reads: the same system calls per echo.
+    let mut buffer = [0u8; MESSAGE_BYTES];
     loop {
         let read = stream.read(&mut buffer).await?;
         if read == 0 {
@@ -260,10 +274,7 @@ async fn tasks(
     rounds: u64,
     clock: Clock,
 ) -> Result<Sample<Histogram<u64>>, Failure> {
-    // Each client's latency list is allocated before timing.
-    let mut lists: Vec<Vec<u64>> = (0..connections)
-        .map(|_| Vec::with_capacity(rounds as usize))
-        .collect();
+    let mut lists = latency_lists(connections, rounds);
     let mut handles = Vec::with_capacity(connections as usize);
     let timer = clock.start();
     for (connection, latencies) in (0..connections).zip(lists.drain(..)) {
@@ -330,9 +341,7 @@ impl ThreadServer {
         rounds: u64,
         clock: Clock,
     ) -> Result<Sample<Histogram<u64>>, Failure> {
-        let mut lists: Vec<Vec<u64>> = (0..connections)
-            .map(|_| Vec::with_capacity(rounds as usize))
-            .collect();
+        let mut lists = latency_lists(connections, rounds);
         let mut handles = Vec::with_capacity(connections as usize);
         let timer = clock.start();
         for (connection, latencies) in (0..connections).zip(lists.drain(..)) {
@@ -405,7 +414,8 @@ fn accept_threads(listener: TcpListener, error: &Mutex<Option<Failure>>) {
 
 fn echo_thread(mut stream: TcpStream) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    let mut buffer = [0u8; 4096];
+    // A message's size, as Go's server reads: the same system calls per echo.
+    let mut buffer = [0u8; MESSAGE_BYTES];
     loop {
         let read = stream.read(&mut buffer)?;
         if read == 0 {
