@@ -72,6 +72,8 @@ func sleepers(s *contract.Sample, extra map[string]interface{}, n int, sleep tim
 	if err != nil {
 		return 0, err
 	}
+	kernelBefore, kernelErr := sys.KernelTaskBytes()
+	availableBefore, availableErr := sys.MemAvailableBytes()
 
 	s.Start()
 	for i := 0; i < n; i++ {
@@ -87,6 +89,8 @@ func sleepers(s *contract.Sample, extra map[string]interface{}, n int, sleep tim
 	s.Stop()
 
 	peak, err := sys.ResidentBytes()
+	kernelPeak, kernelPeakErr := sys.KernelTaskBytes()
+	availablePeak, availablePeakErr := sys.MemAvailableBytes()
 	close(start)
 	done.Wait()
 	total := s.SinceStart()
@@ -100,7 +104,23 @@ func sleepers(s *contract.Sample, extra map[string]interface{}, n int, sleep tim
 	if s.FirstRun {
 		extra["rss_baseline_bytes"] = baseline
 		extra["rss_peak_bytes"] = peak
-		extra["bytes_per_task"] = (peak - baseline) / int64(n)
+		user := (peak - baseline) / int64(n)
+		extra["bytes_per_task"] = user
+		extra["user_bytes_per_task"] = user
+		extra["rss_source"] = sys.RSSSource()
+		// The kernel's share that no resident set shows, and the total a task
+		// costs the machine, as the Rust binary reports them.
+		if kernelErr == nil && kernelPeakErr == nil {
+			kernel := (kernelPeak - kernelBefore) / int64(n)
+			extra["kernel_bytes_per_task"] = kernel
+			extra["total_bytes_per_task"] = user + kernel
+			extra["memory_method"] = "resident set growth + /proc/meminfo KernelStack, PageTables, SUnreclaim deltas"
+		} else {
+			extra["memory_method"] = "resident set growth only (no /proc/meminfo)"
+		}
+		if availableErr == nil && availablePeakErr == nil {
+			extra["mem_available_drop_per_task"] = (availableBefore - availablePeak) / int64(n)
+		}
 		extra["live_tasks"] = n
 		extra["total_ns"] = total.Nanoseconds()
 	}

@@ -10,20 +10,113 @@ use std::io;
 
 use crate::contract::Failure;
 
-/// Resident memory per OS thread that `sleepers` and `echo` assume when checking
-/// MemAvailable: the touched part of the stack plus the kernel's task structures.
+/// The least memory per OS thread that `sleepers` and `echo` assume when checking
+/// MemAvailable, and what they assume where [`thread_cost_bytes`] cannot measure.
 pub const THREAD_RESIDENT_BYTES: u64 = 16 * 1024;
+
+/// Threads spawned to measure what one costs.
+const PROBE_THREADS: usize = 256;
+
+/// What one sleeping OS thread costs this machine, measured before a run: 256 threads
+/// spawned and parked, their resident growth plus the kernel's share (kernel stack,
+/// page tables, task structs; [`kernel_task_bytes`]) per thread, never less than
+/// [`THREAD_RESIDENT_BYTES`]. Measured here it is about 38 KiB, where a constant of
+/// 16 KiB let a run of a million threads pass the check and exhaust the machine.
+pub fn thread_cost_bytes() -> u64 {
+    probe_thread_cost()
+        .unwrap_or(THREAD_RESIDENT_BYTES)
+        .max(THREAD_RESIDENT_BYTES)
+}
+
+fn probe_thread_cost() -> Option<u64> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{mpsc, Arc};
+    let rss_before = vm_rss_bytes().ok()?;
+    let kernel_before = kernel_task_bytes()?;
+    let parked = Arc::new(AtomicUsize::new(0));
+    let (release, wait) = mpsc::channel::<()>();
+    let wait = Arc::new(std::sync::Mutex::new(wait));
+    let mut handles = Vec::with_capacity(PROBE_THREADS);
+    for _ in 0..PROBE_THREADS {
+        let (parked, wait) = (Arc::clone(&parked), Arc::clone(&wait));
+        let spawned = std::thread::Builder::new().spawn(move || {
+            parked.fetch_add(1, Ordering::AcqRel);
+            // Every thread blocks on the mutex or the channel until the sender is
+            // dropped: parked, as a sleeper is.
+            let _ = wait.lock().map(|receiver| receiver.recv());
+        });
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(_) => break,
+        }
+    }
+    while parked.load(Ordering::Acquire) < handles.len() {
+        std::thread::yield_now();
+    }
+    let measured = (handles.len() == PROBE_THREADS).then(|| {
+        let rss = vm_rss_bytes().ok()?.saturating_sub(rss_before);
+        let kernel = kernel_task_bytes()?.saturating_sub(kernel_before);
+        Some((rss + kernel) / PROBE_THREADS as u64)
+    });
+    drop(release);
+    for handle in handles {
+        let _ = handle.join();
+    }
+    measured.flatten()
+}
 
 /// Resident memory per tokio task assumed by the same check.
 pub const TASK_RESIDENT_BYTES: u64 = 1024;
 
-/// The resident set of this process in bytes, from the `VmRSS` line of
-/// /proc/self/status.
+/// The resident set of this process in bytes: the `Rss:` line of
+/// /proc/self/smaps_rollup, which sums every mapping exactly, or where the kernel lacks
+/// it (before 4.14) the `VmRSS` line of /proc/self/status, which proc(5) calls
+/// approximate (before Linux 6.2 each thread's counter folds into it only every ~64
+/// faults, undercounting idle threads).
 pub fn vm_rss_bytes() -> Result<u64, Failure> {
+    if let Some(rss) = std::fs::read_to_string("/proc/self/smaps_rollup")
+        .ok()
+        .and_then(|text| kilobytes_field(&text, "Rss:"))
+    {
+        return Ok(rss);
+    }
     let status = std::fs::read_to_string("/proc/self/status")
         .map_err(|err| Failure::Run(format!("reading /proc/self/status: {err}")))?;
     kilobytes_field(&status, "VmRSS:")
         .ok_or_else(|| Failure::Run("no VmRSS line in /proc/self/status".to_string()))
+}
+
+/// Where [`vm_rss_bytes`] reads, for the result to say.
+pub fn rss_source() -> &'static str {
+    if std::path::Path::new("/proc/self/smaps_rollup").exists() {
+        "smaps_rollup"
+    } else {
+        "VmRSS"
+    }
+}
+
+/// The kernel's memory for tasks that no process's resident set shows, machine-wide
+/// from /proc/meminfo: KernelStack (a thread's kernel stack), PageTables and
+/// SUnreclaim (task structs and other unreclaimable slab), in bytes; None where
+/// /proc/meminfo lacks them. Machine-wide, so other processes move it too: a delta
+/// over thousands of threads is what it is good for.
+pub fn kernel_task_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    kernel_task_bytes_of(&text)
+}
+
+/// [`kernel_task_bytes`] of a /proc/meminfo text.
+pub fn kernel_task_bytes_of(meminfo: &str) -> Option<u64> {
+    ["KernelStack:", "PageTables:", "SUnreclaim:"]
+        .iter()
+        .map(|name| kilobytes_field(meminfo, name))
+        .sum()
+}
+
+/// MemAvailable from /proc/meminfo, in bytes, for a result to show how much a
+/// sample took from the machine.
+pub fn mem_available() -> Option<u64> {
+    mem_available_bytes()
 }
 
 /// MemAvailable from /proc/meminfo, in bytes.
@@ -255,6 +348,21 @@ pub fn spawned_before_refusal(created: usize, wanted: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kernel_share_sums_kernel_stack_page_tables_and_unreclaimable_slab() {
+        let meminfo = "MemTotal:       24000000 kB\nKernelStack:       16000 kB\nPageTables:        4000 kB\nSReclaimable:     99999 kB\nSUnreclaim:        6000 kB\n";
+        assert_eq!(kernel_task_bytes_of(meminfo), Some(26_000 * 1024));
+        assert_eq!(kernel_task_bytes_of("KernelStack: 1 kB\n"), None);
+    }
+
+    #[test]
+    fn a_thread_costs_at_least_the_floor() {
+        // Machine-wide figures move with other processes, so only the floor is
+        // certain; the measured figure is in the sleepers result.
+        let cost = thread_cost_bytes();
+        assert!(cost >= THREAD_RESIDENT_BYTES, "{cost}");
+    }
 
     fn limits() -> ThreadLimits {
         ThreadLimits {

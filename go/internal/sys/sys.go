@@ -14,11 +14,41 @@ import (
 	"syscall"
 )
 
-// ResidentBytes is the VmRSS line of /proc/self/status: the memory of this
-// process that is resident right now. It is read twice around a spawn, so the
+// ResidentBytes is the memory of this process that is resident right now: the
+// Rss line of /proc/self/smaps_rollup, which sums every mapping exactly, or
+// where the kernel lacks it (before 4.14) the VmRSS line of /proc/self/status,
+// which proc(5) calls approximate. It is read twice around a spawn, so the
 // difference is the memory the spawned tasks hold.
 func ResidentBytes() (int64, error) {
+	if rss, err := kibField("/proc/self/smaps_rollup", "Rss"); err == nil {
+		return rss, nil
+	}
 	return kibField("/proc/self/status", "VmRSS")
+}
+
+// RSSSource names where ResidentBytes reads, for the result to say.
+func RSSSource() string {
+	if _, err := os.Stat("/proc/self/smaps_rollup"); err == nil {
+		return "smaps_rollup"
+	}
+	return "VmRSS"
+}
+
+// KernelTaskBytes is the kernel's memory for tasks that no resident set shows,
+// machine-wide from /proc/meminfo: KernelStack (a thread's kernel stack),
+// PageTables and SUnreclaim (task structs and other unreclaimable slab).
+// Other processes move it too, so a delta over thousands of tasks is what it
+// is good for.
+func KernelTaskBytes() (int64, error) {
+	var total int64
+	for _, key := range []string{"KernelStack", "PageTables", "SUnreclaim"} {
+		v, err := kibField("/proc/meminfo", key)
+		if err != nil {
+			return 0, err
+		}
+		total += v
+	}
+	return total, nil
 }
 
 // MemAvailableBytes is the MemAvailable line of /proc/meminfo: the kernel's

@@ -89,7 +89,7 @@ fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
         report.set("thread_stack_bytes", contract::thread_stack_bytes());
         let threads = connections.saturating_mul(2);
         limits::check_threads(threads)?;
-        limits::check_memory(threads, limits::THREAD_RESIDENT_BYTES, "thread")?;
+        limits::check_memory(threads, limits::thread_cost_bytes(), "thread")?;
         let server = ThreadServer::start(listener)?;
         sampling::run(invocation, |clock| {
             server.sample(address, connections, rounds, clock)

@@ -35,7 +35,17 @@ pub const WORKLOAD: Workload = Workload {
 struct Memory {
     rss_baseline_bytes: u64,
     rss_peak_bytes: u64,
+    /// KernelStack + PageTables + SUnreclaim before spawning and at the peak.
+    kernel: Option<(u64, u64)>,
+    /// MemAvailable before spawning and at the peak.
+    available: Option<(u64, u64)>,
     total_ns: u64,
+}
+
+/// The machine-wide readings a sample takes around its peak: the kernel's share of
+/// the tasks and MemAvailable.
+fn machine_memory() -> (Option<u64>, Option<u64>) {
+    (limits::kernel_task_bytes(), limits::mem_available())
 }
 
 fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
@@ -46,7 +56,9 @@ fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
     let series = if invocation.variant == "thread" {
         report.set("thread_stack_bytes", contract::thread_stack_bytes());
         limits::check_threads(n)?;
-        limits::check_memory(n, limits::THREAD_RESIDENT_BYTES, "thread")?;
+        let cost = limits::thread_cost_bytes();
+        report.set("thread_cost_estimate_bytes", cost);
+        limits::check_memory(n, cost, "thread")?;
         sampling::run(invocation, |clock| threads(n, sleep, clock))?
     } else {
         let runtime = runtime::multi_thread(report)?;
@@ -65,7 +77,34 @@ fn write_memory(report: &mut Report, series: &Series<Memory>, n: u64) {
     // Signed: memory returned to the OS between the two readings could make the
     // difference negative, and a negative figure is more honest than a clamped one.
     let grown = first.rss_peak_bytes as i64 - first.rss_baseline_bytes as i64;
-    report.set("bytes_per_task", grown / n.max(1) as i64);
+    let per = |bytes: i64| bytes / n.max(1) as i64;
+    // The user figure: what the process's resident set grew by.
+    report.set("bytes_per_task", per(grown));
+    report.set("user_bytes_per_task", per(grown));
+    report.set("rss_source", limits::rss_source());
+    // The kernel's share that no resident set shows (a thread's kernel stack, task
+    // struct, page tables), and the total a task costs the machine.
+    match first.kernel {
+        Some((before, peak)) => {
+            let kernel = per(peak as i64 - before as i64);
+            report.set("kernel_bytes_per_task", kernel);
+            report.set("total_bytes_per_task", per(grown) + kernel);
+            report.set(
+                "memory_method",
+                "resident set growth + /proc/meminfo KernelStack, PageTables, SUnreclaim deltas",
+            );
+        }
+        None => report.set(
+            "memory_method",
+            "resident set growth only (no /proc/meminfo)",
+        ),
+    }
+    if let Some((before, peak)) = first.available {
+        report.set(
+            "mem_available_drop_per_task",
+            per(before as i64 - peak as i64),
+        );
+    }
     report.set("live_tasks", n);
     report.set("total_ns", first.total_ns);
 }
@@ -114,6 +153,7 @@ fn prefaulted<T>(n: u64) -> Vec<T> {
 fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Failure> {
     let mut handles = prefaulted(n);
     let rss_baseline_bytes = limits::vm_rss_bytes()?;
+    let (kernel_before, available_before) = machine_memory();
     let alive = Arc::new(AtomicU64::new(0));
     let gate = Arc::new(Gate {
         open: Mutex::new(false),
@@ -153,6 +193,7 @@ fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Fail
     }
     let ns = timer.stop();
     let rss_peak_bytes = limits::vm_rss_bytes()?;
+    let (kernel_peak, available_peak) = machine_memory();
     gate.release();
     let total = join(handles)?;
     let total_ns = nanos(started.elapsed());
@@ -162,6 +203,8 @@ fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Fail
         detail: Memory {
             rss_baseline_bytes,
             rss_peak_bytes,
+            kernel: kernel_before.zip(kernel_peak),
+            available: available_before.zip(available_peak),
             total_ns,
         },
     })
@@ -181,6 +224,7 @@ fn join(handles: Vec<thread::JoinHandle<u64>>) -> Result<u64, Failure> {
 async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Failure> {
     let mut handles = prefaulted(n);
     let rss_baseline_bytes = limits::vm_rss_bytes()?;
+    let (kernel_before, available_before) = machine_memory();
     let alive = Arc::new(AtomicU64::new(0));
     let all_alive = Arc::new(Notify::new());
     // A watch channel is the start barrier: a task that subscribes after the value
@@ -210,6 +254,7 @@ async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, 
     }
     let ns = timer.stop();
     let rss_peak_bytes = limits::vm_rss_bytes()?;
+    let (kernel_peak, available_peak) = machine_memory();
     release.send_replace(true);
     let mut total = 0u64;
     for handle in handles {
@@ -222,6 +267,8 @@ async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, 
         detail: Memory {
             rss_baseline_bytes,
             rss_peak_bytes,
+            kernel: kernel_before.zip(kernel_peak),
+            available: available_before.zip(available_peak),
             total_ns,
         },
     })

@@ -14,7 +14,7 @@ use crate::record::summary::{median_ns_per_op, trial_median};
 use crate::record::{histogram, Calibration, Machine, ResultRecord, RunRecord, Status, Trial};
 
 /// The version of the summary's shape; a change of it invalidates every cached summary.
-pub const SUMMARY_VERSION: u32 = 3;
+pub const SUMMARY_VERSION: u32 = 4;
 
 /// One metric the site charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -23,16 +23,18 @@ pub enum Metric {
     TimePerOp,
     MaxRss,
     BytesPerTask,
+    TotalBytesPerTask,
     LatencyP50,
     LatencyP99,
     LatencyP999,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 6] = [
+    pub const ALL: [Metric; 7] = [
         Metric::TimePerOp,
         Metric::MaxRss,
         Metric::BytesPerTask,
+        Metric::TotalBytesPerTask,
         Metric::LatencyP50,
         Metric::LatencyP99,
         Metric::LatencyP999,
@@ -43,6 +45,7 @@ impl Metric {
             Metric::TimePerOp => "time_per_op",
             Metric::MaxRss => "max_rss",
             Metric::BytesPerTask => "bytes_per_task",
+            Metric::TotalBytesPerTask => "total_bytes_per_task",
             Metric::LatencyP50 => "latency_p50",
             Metric::LatencyP99 => "latency_p99",
             Metric::LatencyP999 => "latency_p999",
@@ -53,7 +56,8 @@ impl Metric {
         match self {
             Metric::TimePerOp => "time per operation",
             Metric::MaxRss => "peak resident memory",
-            Metric::BytesPerTask => "memory per task",
+            Metric::BytesPerTask => "resident memory per task",
+            Metric::TotalBytesPerTask => "memory per task, kernel's share included",
             Metric::LatencyP50 => "latency p50",
             Metric::LatencyP99 => "latency p99",
             Metric::LatencyP999 => "latency p99.9",
@@ -62,7 +66,7 @@ impl Metric {
 
     pub fn unit(self) -> &'static str {
         match self {
-            Metric::MaxRss | Metric::BytesPerTask => "bytes",
+            Metric::MaxRss | Metric::BytesPerTask | Metric::TotalBytesPerTask => "bytes",
             _ => "ns",
         }
     }
@@ -75,6 +79,7 @@ impl Metric {
             Metric::TimePerOp => trial_median(trial).filter(|_| ops > 0)? / ops as f64,
             Metric::MaxRss => trial.max_rss_bytes as f64,
             Metric::BytesPerTask => trial.extra.get("bytes_per_task")?.as_f64()?,
+            Metric::TotalBytesPerTask => trial.extra.get("total_bytes_per_task")?.as_f64()?,
             Metric::LatencyP50 => quantile(0)?,
             Metric::LatencyP99 => quantile(1)?,
             Metric::LatencyP999 => quantile(2)?,
