@@ -67,3 +67,24 @@ func TestActorsChecksumSeesRouting(t *testing.T) {
 		t.Fatal("with one actor every message is routed to it")
 	}
 }
+
+// Paced, the driver never runs ahead of the offered rate and the checksum is
+// the same.
+func TestActorsPaced(t *testing.T) {
+	res := runOK(t, "actors", "--variant", "goroutine", "--size", "2000",
+		"--param", "actors=7", "--param", "rate=200000", "--samples", "1")
+	checkResult(t, res, "actors", "goroutine", 2000, routed(2000, 7))
+	number := func(key string) float64 {
+		v, err := res.Extra[key].(json.Number).Float64()
+		if err != nil {
+			t.Fatalf("extra %s: %v", key, err)
+		}
+		return v
+	}
+	if got := number("offered_rate_per_s"); got != 200000 {
+		t.Errorf("offered rate: %v", got)
+	}
+	if got := number("throughput_per_s"); got > 200000*1.05 {
+		t.Errorf("the paced driver ran ahead: %v messages/s", got)
+	}
+}

@@ -375,7 +375,12 @@ mod tests {
         let actors = invocation("actors --variant tokio");
         assert_eq!(
             actors.params,
-            BTreeMap::from([("size", 10_000), ("actors", 100), ("mailbox", 64)])
+            BTreeMap::from([
+                ("size", 10_000),
+                ("actors", 100),
+                ("mailbox", 64),
+                ("rate", 0)
+            ])
         );
         assert_eq!(
             invocation("pingpong --variant std-thread").param("buffer"),

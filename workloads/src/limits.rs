@@ -119,6 +119,12 @@ pub fn mem_available() -> Option<u64> {
     mem_available_bytes()
 }
 
+/// MemFree from /proc/meminfo, in bytes: the other cross-check (MemAvailable also
+/// counts reclaimable cache, which the kernel may reclaim during a run).
+pub fn mem_free() -> Option<u64> {
+    kilobytes_field(&std::fs::read_to_string("/proc/meminfo").ok()?, "MemFree:")
+}
+
 /// MemAvailable from /proc/meminfo, in bytes.
 fn mem_available_bytes() -> Option<u64> {
     kilobytes_field(

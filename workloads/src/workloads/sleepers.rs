@@ -39,13 +39,19 @@ struct Memory {
     kernel: Option<(u64, u64)>,
     /// MemAvailable before spawning and at the peak.
     available: Option<(u64, u64)>,
+    /// MemFree before spawning and at the peak.
+    free: Option<(u64, u64)>,
     total_ns: u64,
 }
 
 /// The machine-wide readings a sample takes around its peak: the kernel's share of
 /// the tasks and MemAvailable.
-fn machine_memory() -> (Option<u64>, Option<u64>) {
-    (limits::kernel_task_bytes(), limits::mem_available())
+fn machine_memory() -> (Option<u64>, Option<u64>, Option<u64>) {
+    (
+        limits::kernel_task_bytes(),
+        limits::mem_available(),
+        limits::mem_free(),
+    )
 }
 
 fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
@@ -105,6 +111,9 @@ fn write_memory(report: &mut Report, series: &Series<Memory>, n: u64) {
             per(before as i64 - peak as i64),
         );
     }
+    if let Some((before, peak)) = first.free {
+        report.set("mem_free_drop_per_task", per(before as i64 - peak as i64));
+    }
     report.set("live_tasks", n);
     report.set("total_ns", first.total_ns);
 }
@@ -153,7 +162,7 @@ fn prefaulted<T>(n: u64) -> Vec<T> {
 fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Failure> {
     let mut handles = prefaulted(n);
     let rss_baseline_bytes = limits::vm_rss_bytes()?;
-    let (kernel_before, available_before) = machine_memory();
+    let (kernel_before, available_before, free_before) = machine_memory();
     let alive = Arc::new(AtomicU64::new(0));
     let gate = Arc::new(Gate {
         open: Mutex::new(false),
@@ -193,7 +202,7 @@ fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Fail
     }
     let ns = timer.stop();
     let rss_peak_bytes = limits::vm_rss_bytes()?;
-    let (kernel_peak, available_peak) = machine_memory();
+    let (kernel_peak, available_peak, free_peak) = machine_memory();
     gate.release();
     let total = join(handles)?;
     let total_ns = nanos(started.elapsed());
@@ -205,6 +214,7 @@ fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Fail
             rss_peak_bytes,
             kernel: kernel_before.zip(kernel_peak),
             available: available_before.zip(available_peak),
+            free: free_before.zip(free_peak),
             total_ns,
         },
     })
@@ -224,7 +234,7 @@ fn join(handles: Vec<thread::JoinHandle<u64>>) -> Result<u64, Failure> {
 async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Failure> {
     let mut handles = prefaulted(n);
     let rss_baseline_bytes = limits::vm_rss_bytes()?;
-    let (kernel_before, available_before) = machine_memory();
+    let (kernel_before, available_before, free_before) = machine_memory();
     let alive = Arc::new(AtomicU64::new(0));
     let all_alive = Arc::new(Notify::new());
     // A watch channel is the start barrier: a task that subscribes after the value
@@ -254,7 +264,7 @@ async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, 
     }
     let ns = timer.stop();
     let rss_peak_bytes = limits::vm_rss_bytes()?;
-    let (kernel_peak, available_peak) = machine_memory();
+    let (kernel_peak, available_peak, free_peak) = machine_memory();
     release.send_replace(true);
     let mut total = 0u64;
     for handle in handles {
@@ -269,6 +279,7 @@ async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, 
             rss_peak_bytes,
             kernel: kernel_before.zip(kernel_peak),
             available: available_before.zip(available_peak),
+            free: free_before.zip(free_peak),
             total_ns,
         },
     })
