@@ -29,8 +29,14 @@ const (
 func LatencyHistogram(latenciesNs []int64) (*hdrhistogram.Histogram, error) {
 	h := hdrhistogram.New(histogramLowest, histogramHighest, histogramDigits)
 	for _, v := range latenciesNs {
+		// 0 ns (two clock reads in one tick) is recorded as the lowest value,
+		// and anything over the highest (60 s) as the highest: clamped, not
+		// lost and not a failed run, as the Rust binary records it.
 		if v < histogramLowest {
 			v = histogramLowest
+		}
+		if v > histogramHighest {
+			v = histogramHighest
 		}
 		if err := h.RecordValue(v); err != nil {
 			return nil, fmt.Errorf("recording a latency of %d ns: %w", v, err)

@@ -84,8 +84,24 @@ pub fn instructions_per_op(result: &ResultRecord) -> Option<Spread> {
 /// report in `extra`: the key there, and the short name the exports use.
 pub const LATENCY_PERCENTILES: [(&str, &str); 2] = [("p50_ns", "p50"), ("p99_ns", "p99")];
 
-/// One latency percentile of a trial in nanoseconds, where the workload reported it.
+/// One latency percentile of a trial in nanoseconds: read from the trial's histogram,
+/// as the site and `compare` read it, so that both languages' figures come from one
+/// quantile rule (the two histogram libraries round ranks differently in their own
+/// `extra`); from `extra` only where the trial has no readable histogram.
 pub fn trial_latency_ns(trial: &Trial, key: &str) -> Option<f64> {
+    let quantile = match key {
+        "p50_ns" => Some(0.5),
+        "p99_ns" => Some(0.99),
+        "p999_ns" => Some(0.999),
+        _ => None,
+    };
+    if let (Some(quantile), Some(encoded)) = (quantile, trial.histogram.as_deref()) {
+        if let Ok((count, values)) = crate::record::histogram::quantiles(encoded, &[quantile]) {
+            if count > 0 {
+                return values.first().map(|&v| v as f64);
+            }
+        }
+    }
     trial.extra.get(key)?.as_f64()
 }
 
