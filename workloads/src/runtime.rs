@@ -33,3 +33,15 @@ fn recorded(built: std::io::Result<Runtime>, report: &mut Report) -> Result<Runt
 pub fn joined<T>(result: Result<T, tokio::task::JoinError>, what: &str) -> Result<T, Failure> {
     result.map_err(|err| Failure::Run(format!("{what} did not finish: {err}")))
 }
+
+/// Runs `work` as a task of a multi-thread runtime's worker pool, not as the future
+/// that `block_on` polls on the calling thread outside the pool: Go's spawning
+/// goroutine runs on a P like every other one, and so does this spawner (as actors'
+/// driver does).
+pub fn in_pool<T: Send + 'static>(
+    runtime: &Runtime,
+    what: &str,
+    work: impl std::future::Future<Output = Result<T, Failure>> + Send + 'static,
+) -> Result<T, Failure> {
+    runtime.block_on(async { joined(tokio::spawn(work).await, what)? })
+}

@@ -106,9 +106,12 @@ fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
         };
         runtime.spawn(serve_tasks(listener, Arc::clone(&server_error)));
         sampling::run(invocation, |clock| {
-            runtime
-                .block_on(tasks(address, connections, rounds, clock))
-                .map_err(|failure| explained(failure, &server_error))
+            runtime::in_pool(
+                &runtime,
+                "the client-spawning task",
+                tasks(address, connections, rounds, clock),
+            )
+            .map_err(|failure| explained(failure, &server_error))
         })?
     };
     series.write_to(report);

@@ -69,7 +69,9 @@ fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
     } else {
         let runtime = runtime::multi_thread(report)?;
         limits::check_memory(n, limits::TASK_RESIDENT_BYTES, "task")?;
-        sampling::run(invocation, |clock| runtime.block_on(tasks(n, sleep, clock)))?
+        sampling::run(invocation, |clock| {
+            runtime::in_pool(&runtime, "the spawning task", tasks(n, sleep, clock))
+        })?
     };
     series.write_to(report);
     write_memory(report, &series, n);

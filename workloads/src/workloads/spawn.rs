@@ -36,7 +36,9 @@ fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
         sampling::run(invocation, |clock| threads(n, clock))?
     } else {
         let runtime = runtime::multi_thread(report)?;
-        sampling::run(invocation, |clock| runtime.block_on(tasks(n, clock)))?
+        sampling::run(invocation, |clock| {
+            runtime::in_pool(&runtime, "the spawning task", tasks(n, clock))
+        })?
     };
     series.write_to(report);
     Ok(())
