@@ -72,8 +72,7 @@ func sleepers(s *contract.Sample, extra map[string]interface{}, n int, sleep tim
 	if err != nil {
 		return 0, err
 	}
-	kernelBefore, kernelErr := sys.KernelTaskBytes()
-	availableBefore, availableErr := sys.MemAvailableBytes()
+	machineBefore, beforeErr := sys.ReadMeminfo()
 
 	s.Start()
 	for i := 0; i < n; i++ {
@@ -89,8 +88,7 @@ func sleepers(s *contract.Sample, extra map[string]interface{}, n int, sleep tim
 	s.Stop()
 
 	peak, err := sys.ResidentBytes()
-	kernelPeak, kernelPeakErr := sys.KernelTaskBytes()
-	availablePeak, availablePeakErr := sys.MemAvailableBytes()
+	machinePeak, peakErr := sys.ReadMeminfo()
 	close(start)
 	done.Wait()
 	total := s.SinceStart()
@@ -110,16 +108,15 @@ func sleepers(s *contract.Sample, extra map[string]interface{}, n int, sleep tim
 		extra["rss_source"] = sys.RSSSource()
 		// The kernel's share that no resident set shows, and the total a task
 		// costs the machine, as the Rust binary reports them.
-		if kernelErr == nil && kernelPeakErr == nil {
-			kernel := (kernelPeak - kernelBefore) / int64(n)
+		if beforeErr == nil && peakErr == nil {
+			kernel := (machinePeak.KernelTask - machineBefore.KernelTask) / int64(n)
 			extra["kernel_bytes_per_task"] = kernel
 			extra["total_bytes_per_task"] = user + kernel
 			extra["memory_method"] = "resident set growth + /proc/meminfo KernelStack, PageTables, SUnreclaim deltas"
+			extra["mem_available_drop_per_task"] = (machineBefore.Available - machinePeak.Available) / int64(n)
+			extra["mem_free_drop_per_task"] = (machineBefore.Free - machinePeak.Free) / int64(n)
 		} else {
 			extra["memory_method"] = "resident set growth only (no /proc/meminfo)"
-		}
-		if availableErr == nil && availablePeakErr == nil {
-			extra["mem_available_drop_per_task"] = (availableBefore - availablePeak) / int64(n)
 		}
 		extra["live_tasks"] = n
 		extra["total_ns"] = total.Nanoseconds()

@@ -19,7 +19,7 @@ const PROBE_THREADS: usize = 256;
 
 /// What one sleeping OS thread costs this machine, measured before a run: 256 threads
 /// spawned and parked, their resident growth plus the kernel's share (kernel stack,
-/// page tables, task structs; [`kernel_task_bytes`]) per thread, never less than
+/// page tables, task structs; [`MemInfo::kernel_task`]) per thread, never less than
 /// [`THREAD_RESIDENT_BYTES`]. Measured here it is about 38 KiB, where a constant of
 /// 16 KiB let a run of a million threads pass the check and exhaust the machine.
 pub fn thread_cost_bytes() -> u64 {
@@ -32,7 +32,7 @@ fn probe_thread_cost() -> Option<u64> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{mpsc, Arc};
     let rss_before = vm_rss_bytes().ok()?;
-    let kernel_before = kernel_task_bytes()?;
+    let kernel_before = MemInfo::read().kernel_task?;
     let parked = Arc::new(AtomicUsize::new(0));
     let (release, wait) = mpsc::channel::<()>();
     let wait = Arc::new(std::sync::Mutex::new(wait));
@@ -55,7 +55,7 @@ fn probe_thread_cost() -> Option<u64> {
     }
     let measured = (handles.len() == PROBE_THREADS).then(|| {
         let rss = vm_rss_bytes().ok()?.saturating_sub(rss_before);
-        let kernel = kernel_task_bytes()?.saturating_sub(kernel_before);
+        let kernel = MemInfo::read().kernel_task?.saturating_sub(kernel_before);
         Some((rss + kernel) / PROBE_THREADS as u64)
     });
     drop(release);
@@ -95,42 +95,41 @@ pub fn rss_source() -> &'static str {
     }
 }
 
-/// The kernel's memory for tasks that no process's resident set shows, machine-wide
-/// from /proc/meminfo: KernelStack (a thread's kernel stack), PageTables and
-/// SUnreclaim (task structs and other unreclaimable slab), in bytes; None where
-/// /proc/meminfo lacks them. Machine-wide, so other processes move it too: a delta
+/// What /proc/meminfo says about the machine's memory, from one read of it; each field
+/// None where the file lacks it. Machine-wide, so other processes move it too: a delta
 /// over thousands of threads is what it is good for.
-pub fn kernel_task_bytes() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    kernel_task_bytes_of(&text)
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemInfo {
+    /// The kernel's memory for tasks that no process's resident set shows:
+    /// KernelStack (a thread's kernel stack), PageTables and SUnreclaim (task structs
+    /// and other unreclaimable slab), in bytes.
+    pub kernel_task: Option<u64>,
+    /// MemAvailable, in bytes.
+    pub available: Option<u64>,
+    /// MemFree, in bytes: the other cross-check (MemAvailable also counts reclaimable
+    /// cache, which the kernel may reclaim during a run).
+    pub free: Option<u64>,
 }
 
-/// [`kernel_task_bytes`] of a /proc/meminfo text.
-pub fn kernel_task_bytes_of(meminfo: &str) -> Option<u64> {
-    ["KernelStack:", "PageTables:", "SUnreclaim:"]
-        .iter()
-        .map(|name| kilobytes_field(meminfo, name))
-        .sum()
-}
+impl MemInfo {
+    /// Reads /proc/meminfo once; all None where it cannot be read.
+    pub fn read() -> MemInfo {
+        std::fs::read_to_string("/proc/meminfo")
+            .map(|text| MemInfo::parse(&text))
+            .unwrap_or_default()
+    }
 
-/// MemAvailable from /proc/meminfo, in bytes, for a result to show how much a
-/// sample took from the machine.
-pub fn mem_available() -> Option<u64> {
-    mem_available_bytes()
-}
-
-/// MemFree from /proc/meminfo, in bytes: the other cross-check (MemAvailable also
-/// counts reclaimable cache, which the kernel may reclaim during a run).
-pub fn mem_free() -> Option<u64> {
-    kilobytes_field(&std::fs::read_to_string("/proc/meminfo").ok()?, "MemFree:")
-}
-
-/// MemAvailable from /proc/meminfo, in bytes.
-fn mem_available_bytes() -> Option<u64> {
-    kilobytes_field(
-        &std::fs::read_to_string("/proc/meminfo").ok()?,
-        "MemAvailable:",
-    )
+    /// The fields of a /proc/meminfo text.
+    pub fn parse(meminfo: &str) -> MemInfo {
+        MemInfo {
+            kernel_task: ["KernelStack:", "PageTables:", "SUnreclaim:"]
+                .iter()
+                .map(|name| kilobytes_field(meminfo, name))
+                .sum(),
+            available: kilobytes_field(meminfo, "MemAvailable:"),
+            free: kilobytes_field(meminfo, "MemFree:"),
+        }
+    }
 }
 
 /// Parses a `Name:   1234 kB` line of a /proc file into bytes.
@@ -328,7 +327,7 @@ pub fn check_thread_maps(threads: u64) -> Result<(), Failure> {
 /// Skips a size whose estimated resident memory does not fit in MemAvailable.
 pub fn check_memory(tasks: u64, bytes_per_task: u64, kind: &str) -> Result<(), Failure> {
     let needed = tasks.saturating_mul(bytes_per_task);
-    match mem_available_bytes() {
+    match MemInfo::read().available {
         Some(available) if needed > available => Err(Failure::Skipped(format!(
             "needs about {needed} bytes resident ({bytes_per_task} per {kind} for {tasks}) but MemAvailable is {available} bytes"
         ))),
@@ -358,8 +357,10 @@ mod tests {
     #[test]
     fn the_kernel_share_sums_kernel_stack_page_tables_and_unreclaimable_slab() {
         let meminfo = "MemTotal:       24000000 kB\nKernelStack:       16000 kB\nPageTables:        4000 kB\nSReclaimable:     99999 kB\nSUnreclaim:        6000 kB\n";
-        assert_eq!(kernel_task_bytes_of(meminfo), Some(26_000 * 1024));
-        assert_eq!(kernel_task_bytes_of("KernelStack: 1 kB\n"), None);
+        let info = MemInfo::parse(meminfo);
+        assert_eq!(info.kernel_task, Some(26_000 * 1024));
+        assert_eq!((info.available, info.free), (None, None));
+        assert_eq!(MemInfo::parse("KernelStack: 1 kB\n").kernel_task, None);
     }
 
     #[test]

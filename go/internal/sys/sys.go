@@ -34,21 +34,30 @@ func RSSSource() string {
 	return "VmRSS"
 }
 
-// KernelTaskBytes is the kernel's memory for tasks that no resident set shows,
-// machine-wide from /proc/meminfo: KernelStack (a thread's kernel stack),
-// PageTables and SUnreclaim (task structs and other unreclaimable slab).
-// Other processes move it too, so a delta over thousands of tasks is what it
-// is good for.
-func KernelTaskBytes() (int64, error) {
-	var total int64
-	for _, key := range []string{"KernelStack", "PageTables", "SUnreclaim"} {
-		v, err := kibField("/proc/meminfo", key)
-		if err != nil {
-			return 0, err
-		}
-		total += v
+// Meminfo is what /proc/meminfo says about the machine's memory, from one read
+// of it. Machine-wide, so other processes move it too: a delta over thousands
+// of tasks is what it is good for.
+type Meminfo struct {
+	// KernelTask is the kernel's memory for tasks that no resident set shows:
+	// KernelStack (a thread's kernel stack), PageTables and SUnreclaim (task
+	// structs and other unreclaimable slab).
+	KernelTask int64
+	// Available is MemAvailable; Free is MemFree, the other cross-check
+	// (MemAvailable also counts reclaimable cache).
+	Available, Free int64
+}
+
+// ReadMeminfo reads /proc/meminfo once.
+func ReadMeminfo() (Meminfo, error) {
+	v, err := kibFields("/proc/meminfo", "KernelStack", "PageTables", "SUnreclaim", "MemAvailable", "MemFree")
+	if err != nil {
+		return Meminfo{}, err
 	}
-	return total, nil
+	return Meminfo{
+		KernelTask: v["KernelStack"] + v["PageTables"] + v["SUnreclaim"],
+		Available:  v["MemAvailable"],
+		Free:       v["MemFree"],
+	}, nil
 }
 
 // MemAvailableBytes is the MemAvailable line of /proc/meminfo: the kernel's
@@ -99,29 +108,46 @@ func intFile(path string) (int64, error) {
 
 // kibField finds the line "key:   N kB" in a /proc file and returns N in bytes.
 func kibField(path, key string) (int64, error) {
+	v, err := kibFields(path, key)
+	return v[key], err
+}
+
+// kibFields reads a /proc file once and returns, in bytes, the N of each line
+// "key:   N kB" of the keys asked for; every key must be there.
+func kibFields(path string, keys ...string) (map[string]int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer f.Close()
+	wanted := make(map[string]bool, len(keys))
+	for _, key := range keys {
+		wanted[key] = true
+	}
+	values := make(map[string]int64, len(keys))
 	lines := bufio.NewScanner(f)
-	for lines.Scan() {
+	for lines.Scan() && len(values) < len(keys) {
 		name, rest, found := strings.Cut(lines.Text(), ":")
-		if !found || name != key {
+		if !found || !wanted[name] {
 			continue
 		}
 		fields := strings.Fields(rest)
 		if len(fields) != 2 || fields[1] != "kB" {
-			return 0, fmt.Errorf("%s: unexpected %s line %q", path, key, lines.Text())
+			return nil, fmt.Errorf("%s: unexpected %s line %q", path, name, lines.Text())
 		}
 		kib, err := strconv.ParseInt(fields[0], 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("%s: parsing %s: %w", path, key, err)
+			return nil, fmt.Errorf("%s: parsing %s: %w", path, name, err)
 		}
-		return kib * 1024, nil
+		values[name] = kib * 1024
 	}
 	if err := lines.Err(); err != nil {
-		return 0, fmt.Errorf("reading %s: %w", path, err)
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return 0, fmt.Errorf("%s has no %s line", path, key)
+	for _, key := range keys {
+		if _, ok := values[key]; !ok {
+			return nil, fmt.Errorf("%s has no %s line", path, key)
+		}
+	}
+	return values, nil
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
 
 use crate::contract::{self, Failure, Invocation, Report, Workload};
-use crate::limits;
+use crate::limits::{self, MemInfo};
 use crate::runtime;
 use crate::sampling::{self, nanos, Clock, Sample, Series};
 
@@ -35,23 +35,10 @@ pub const WORKLOAD: Workload = Workload {
 struct Memory {
     rss_baseline_bytes: u64,
     rss_peak_bytes: u64,
-    /// KernelStack + PageTables + SUnreclaim before spawning and at the peak.
-    kernel: Option<(u64, u64)>,
-    /// MemAvailable before spawning and at the peak.
-    available: Option<(u64, u64)>,
-    /// MemFree before spawning and at the peak.
-    free: Option<(u64, u64)>,
+    /// /proc/meminfo before spawning and at the peak: the kernel's share of the tasks,
+    /// MemAvailable and MemFree.
+    machine: (MemInfo, MemInfo),
     total_ns: u64,
-}
-
-/// The machine-wide readings a sample takes around its peak: the kernel's share of
-/// the tasks and MemAvailable.
-fn machine_memory() -> (Option<u64>, Option<u64>, Option<u64>) {
-    (
-        limits::kernel_task_bytes(),
-        limits::mem_available(),
-        limits::mem_free(),
-    )
 }
 
 fn run(invocation: &Invocation, report: &mut Report) -> Result<(), Failure> {
@@ -92,9 +79,13 @@ fn write_memory(report: &mut Report, series: &Series<Memory>, n: u64) {
     report.set("rss_source", limits::rss_source());
     // The kernel's share that no resident set shows (a thread's kernel stack, task
     // struct, page tables), and the total a task costs the machine.
-    match first.kernel {
-        Some((before, peak)) => {
-            let kernel = per(peak as i64 - before as i64);
+    let (before, peak) = first.machine;
+    // How much a field grew from before to the peak, per task, where both readings have it.
+    let grew = |field: fn(&MemInfo) -> Option<u64>| {
+        Some(per(field(&peak)? as i64 - field(&before)? as i64))
+    };
+    match grew(|m| m.kernel_task) {
+        Some(kernel) => {
             report.set("kernel_bytes_per_task", kernel);
             report.set("total_bytes_per_task", per(grown) + kernel);
             report.set(
@@ -107,14 +98,11 @@ fn write_memory(report: &mut Report, series: &Series<Memory>, n: u64) {
             "resident set growth only (no /proc/meminfo)",
         ),
     }
-    if let Some((before, peak)) = first.available {
-        report.set(
-            "mem_available_drop_per_task",
-            per(before as i64 - peak as i64),
-        );
+    if let Some(grown) = grew(|m| m.available) {
+        report.set("mem_available_drop_per_task", -grown);
     }
-    if let Some((before, peak)) = first.free {
-        report.set("mem_free_drop_per_task", per(before as i64 - peak as i64));
+    if let Some(grown) = grew(|m| m.free) {
+        report.set("mem_free_drop_per_task", -grown);
     }
     report.set("live_tasks", n);
     report.set("total_ns", first.total_ns);
@@ -164,7 +152,7 @@ fn prefaulted<T>(n: u64) -> Vec<T> {
 fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Failure> {
     let mut handles = prefaulted(n);
     let rss_baseline_bytes = limits::vm_rss_bytes()?;
-    let (kernel_before, available_before, free_before) = machine_memory();
+    let machine_before = MemInfo::read();
     let alive = Arc::new(AtomicU64::new(0));
     let gate = Arc::new(Gate {
         open: Mutex::new(false),
@@ -204,7 +192,7 @@ fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Fail
     }
     let ns = timer.stop();
     let rss_peak_bytes = limits::vm_rss_bytes()?;
-    let (kernel_peak, available_peak, free_peak) = machine_memory();
+    let machine_peak = MemInfo::read();
     gate.release();
     let total = join(handles)?;
     let total_ns = nanos(started.elapsed());
@@ -214,9 +202,7 @@ fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Fail
         detail: Memory {
             rss_baseline_bytes,
             rss_peak_bytes,
-            kernel: kernel_before.zip(kernel_peak),
-            available: available_before.zip(available_peak),
-            free: free_before.zip(free_peak),
+            machine: (machine_before, machine_peak),
             total_ns,
         },
     })
@@ -236,7 +222,7 @@ fn join(handles: Vec<thread::JoinHandle<u64>>) -> Result<u64, Failure> {
 async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Failure> {
     let mut handles = prefaulted(n);
     let rss_baseline_bytes = limits::vm_rss_bytes()?;
-    let (kernel_before, available_before, free_before) = machine_memory();
+    let machine_before = MemInfo::read();
     let alive = Arc::new(AtomicU64::new(0));
     let all_alive = Arc::new(Notify::new());
     // A watch channel is the start barrier: a task that subscribes after the value
@@ -266,7 +252,7 @@ async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, 
     }
     let ns = timer.stop();
     let rss_peak_bytes = limits::vm_rss_bytes()?;
-    let (kernel_peak, available_peak, free_peak) = machine_memory();
+    let machine_peak = MemInfo::read();
     release.send_replace(true);
     let mut total = 0u64;
     for handle in handles {
@@ -279,9 +265,7 @@ async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, 
         detail: Memory {
             rss_baseline_bytes,
             rss_peak_bytes,
-            kernel: kernel_before.zip(kernel_peak),
-            available: available_before.zip(available_peak),
-            free: free_before.zip(free_peak),
+            machine: (machine_before, machine_peak),
             total_ns,
         },
     })
