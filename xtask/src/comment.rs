@@ -10,7 +10,7 @@ use crate::cli::Comment;
 use crate::publish::github::api::{Client, Retry, Target};
 use crate::publish::github::artifact;
 use crate::publish::github::comment::{self, LIMIT};
-use crate::publish::github::post::{post, Post};
+use crate::publish::github::post::{self, post, Post};
 use crate::publish::github::trend::Trends;
 
 impl Comment {
@@ -95,12 +95,7 @@ impl Comment {
         }
 
         if self.dry_run {
-            let body = match (&comparison, body) {
-                (Some(comparison), _) => comment::render(comparison, &context),
-                (None, Some(body)) => body,
-                (None, None) => unreachable!("a comparison or a body"),
-            };
-            print!("{body}");
+            print!("{}", post::body(comparison.as_ref(), body, &context)?);
             return Ok(());
         }
 

@@ -190,9 +190,7 @@ pub fn evaluate(
                             .copied()
                             .filter(|e| e.verdict != Verdict::Incomparable)
                             .collect();
-                        let changed = |e: &compare::Entry| {
-                            matches!(e.verdict, Verdict::Slower | Verdict::Faster)
-                        };
+                        let changed = |e: &compare::Entry| e.verdict.is_change();
                         let alarms = compared.iter().filter(|e| changed(e)).count() as u32;
                         total_aa += compared.len() as u32;
                         total_alarms += alarms;

@@ -385,13 +385,7 @@ impl RunRecord {
         }
         let schema: Schema = serde_json::from_str(text)?;
         match schema.schema.as_deref() {
-            Some(RUN_SCHEMA) => {
-                // Through serde_path_to_error, so that a wrong field is named by its
-                // place: `results[3].trials[0].samples: invalid type: ...`.
-                let mut deserializer = serde_json::Deserializer::from_str(text);
-                serde_path_to_error::deserialize(&mut deserializer)
-                    .map_err(|error| anyhow::anyhow!("at `{}`: {}", error.path(), error.inner()))
-            }
+            Some(RUN_SCHEMA) => parse_json(text),
             Some(other) => anyhow::bail!(
                 "schema is {other:?}; this build reads {RUN_SCHEMA:?} only (a newer versus \
                  wrote it, or it is not a run record)"
@@ -399,6 +393,25 @@ impl RunRecord {
             None => anyhow::bail!("no \"schema\" field: not a versus run record"),
         }
     }
+}
+
+/// Parses strict JSON into `T` through serde_path_to_error, so that a wrong field is
+/// named by its place (`invalid at `results[3].trials[0].samples`: invalid type: ...`),
+/// a cut-off text is called truncated, and text after the value is refused.
+pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> anyhow::Result<T> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let kind = if error.inner().is_eof() {
+            "truncated"
+        } else {
+            "invalid"
+        };
+        anyhow::anyhow!("{kind} at `{}`: {}", error.path(), error.inner())
+    })?;
+    deserializer
+        .end()
+        .map_err(|error| anyhow::anyhow!("text after the JSON value: {error}"))?;
+    Ok(value)
 }
 
 /// A time as the record writes it: RFC 3339, in whole seconds.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use super::discover::Discovery;
+use super::pins::Pin;
 use super::record::sha256_file;
 use crate::measure::catalogue::Lang;
 use crate::measure::process::Cmd;
@@ -15,9 +16,54 @@ use crate::measure::process::Cmd;
 /// go.dev's list of every release, with each archive's SHA-256.
 const GO_RELEASES: &str = "https://go.dev/dl/?mode=json&include=all";
 
+/// Installs every pin that discovery did not find and is not below the minimum, then
+/// looks again: every such pin must be found now, or this fails naming the missing.
+/// On GitHub Actions it also puts the first Go pin's `bin` first on the PATH of the
+/// job's later steps ($GITHUB_PATH), so that `go vet` and `gofmt` are a pinned Go.
+pub fn install_missing(
+    root: &Path,
+    pins: &[Pin],
+    discoveries: &[Discovery],
+) -> Result<Vec<Discovery>> {
+    let installed = install(discoveries)?;
+    match installed.as_slice() {
+        [] => eprintln!("every pin was installed already"),
+        ids => eprintln!("installed {} pin(s): {}", ids.len(), ids.join(", ")),
+    }
+    let discoveries = super::discover(root, pins)?;
+    let missing: Vec<&str> = discoveries
+        .iter()
+        .filter(|d| d.found.is_none() && d.below_minimum.is_none())
+        .map(|d| d.pin.id.as_str())
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "after installing, {} still not found; `cargo xtask doctor` says where it looked",
+            missing.join(", ")
+        );
+    }
+    if let Some(file) = std::env::var_os("GITHUB_PATH") {
+        let go = discoveries
+            .iter()
+            .filter(|d| d.pin.lang == Lang::Go)
+            .find_map(|d| d.found.as_ref());
+        if let Some(bin) = go.and_then(|found| found.compiler.parent()) {
+            use std::io::Write;
+            std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&file)
+                .and_then(|mut f| writeln!(f, "{}", bin.display()))
+                .with_context(|| format!("adding {} to $GITHUB_PATH", bin.display()))?;
+            eprintln!("{} is first on the PATH of the next steps", bin.display());
+        }
+    }
+    Ok(discoveries)
+}
+
 /// Installs every pin that discovery did not find and is not below the minimum;
 /// returns the ids installed.
-pub fn install_missing(discoveries: &[Discovery]) -> Result<Vec<String>> {
+fn install(discoveries: &[Discovery]) -> Result<Vec<String>> {
     let mut installed = Vec::new();
     let mut releases: Option<serde_json::Value> = None;
     for discovery in discoveries {

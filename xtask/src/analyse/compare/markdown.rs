@@ -184,7 +184,7 @@ pub fn table_rows(entries: &[&Entry]) -> Vec<TableRow> {
             };
             TableRow {
                 verdict: entry.verdict.as_str().to_string(),
-                changed: matches!(entry.verdict, Verdict::Slower | Verdict::Faster),
+                changed: entry.verdict.is_change(),
                 flags: entry.flags.clone(),
                 series: entry.series.label(),
                 machine: entry.series.fingerprint.clone(),

@@ -187,6 +187,11 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// A change was found: faster or slower.
+    pub fn is_change(self) -> bool {
+        matches!(self, Verdict::Slower | Verdict::Faster)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Slower => "slower",

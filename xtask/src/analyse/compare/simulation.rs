@@ -137,7 +137,7 @@ impl Tally {
             let j: usize = entry.series.variant[1..].parse().unwrap();
             self.comparisons += 1;
             self.noise_sum += entry.noise_sd_log.unwrap_or(0.0);
-            let flagged = matches!(entry.verdict, Verdict::Slower | Verdict::Faster);
+            let flagged = entry.verdict.is_change();
             if effects[j] == 1.0 {
                 self.nulls += 1;
                 self.false_alarms += usize::from(flagged);

@@ -14,6 +14,8 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::analyse::compare::{Comparison, COMPARE_SCHEMA};
+use crate::publish::site::escape::is_commit;
+use crate::record::parse_json;
 
 /// The comparison, `versus.compare/1`.
 pub const COMPARISON_FILE: &str = "comparison.json";
@@ -180,11 +182,7 @@ fn number(value: &serde_json::Value) -> Result<u64> {
 
 /// A full commit SHA: 40 lowercase hex digits.
 pub fn sha<'a>(text: &'a str, what: &str) -> Result<&'a str> {
-    if text.len() == 40
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
+    if text.len() == 40 && is_commit(text) {
         Ok(text)
     } else {
         bail!(
@@ -236,29 +234,9 @@ fn bounded(path: &Path, limit: u64) -> Result<String> {
     })
 }
 
-/// Parses strict JSON, naming the path of a bad field.
+/// Parses strict JSON ([`parse_json`]), naming the file.
 fn parse<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|error| {
-            let at = error.path().to_string();
-            anyhow::anyhow!(
-                "{}: {} at `{at}`: {}",
-                path.display(),
-                if error.inner().is_eof() {
-                    "truncated"
-                } else {
-                    "invalid"
-                },
-                error.inner()
-            )
-        })
-        .and_then(|value| {
-            deserializer
-                .end()
-                .with_context(|| format!("{}: text after the JSON value", path.display()))?;
-            Ok(value)
-        })
+    parse_json(text).with_context(|| path.display().to_string())
 }
 
 /// Untrusted text quoted in an error: escaped and short.

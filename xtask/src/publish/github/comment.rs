@@ -16,8 +16,8 @@ use std::fmt::Write;
 use super::escape;
 use super::trend::{sparkline, Trends};
 use crate::analyse::compare::{
-    percent_label, quantity, signed_percent, unsigned_percent, Comparison, Entry, MachineBrief,
-    Verdict, MARKER,
+    percent_label, quantity, signed_percent, table_rows, unsigned_percent, Comparison, Entry,
+    MachineBrief, Verdict, MARKER,
 };
 use crate::publish::site::escape::is_commit;
 
@@ -87,7 +87,7 @@ pub fn render(comparison: &Comparison, context: &Context) -> String {
 fn ordered(comparison: &Comparison) -> Vec<&Entry> {
     let mut entries: Vec<&Entry> = comparison.entries.iter().collect();
     entries.sort_by(|a, b| {
-        let folded = |e: &Entry| !matches!(e.verdict, Verdict::Faster | Verdict::Slower);
+        let folded = |e: &Entry| !e.verdict.is_change();
         let (first, second) = if folded(a) {
             (
                 a.verdict.cmp(&b.verdict),
@@ -126,9 +126,8 @@ fn render_rows(
     let machines = machine_names(comparison);
     let several = machines.len() > 1;
     let confidence = percent_label(comparison.settings.confidence);
-    let (changed, rest): (Vec<&Entry>, Vec<&Entry>) = rows[..shown]
-        .iter()
-        .partition(|e| matches!(e.verdict, Verdict::Faster | Verdict::Slower));
+    let (changed, rest): (Vec<&Entry>, Vec<&Entry>) =
+        rows[..shown].iter().partition(|e| e.verdict.is_change());
     let mut workload: Option<&str> = None;
     for entry in &changed {
         if workload != Some(entry.series.workload.as_str()) {
@@ -341,13 +340,7 @@ fn folded(
     }
     let summary: Vec<String> = counts
         .iter()
-        .map(|(verdict, count)| {
-            let word = match verdict {
-                Verdict::Incomparable => "not compared",
-                other => other.as_str(),
-            };
-            format!("{count} {word}")
-        })
+        .map(|(verdict, count)| format!("{count} {}", word(*verdict)))
         .collect();
     writeln!(
         out,
@@ -360,7 +353,8 @@ fn folded(
         "| | series | metric | change ({confidence} CI) | detects |\n|---|---|---|--:|--:|"
     )
     .unwrap();
-    for entry in entries {
+    // The change and detectable change as every comparison table writes them.
+    for (entry, row) in entries.iter().zip(table_rows(entries)) {
         let mut series = format!(
             "{} · {}",
             escape::text(&entry.series.workload),
@@ -374,29 +368,25 @@ fn folded(
         if !notes.is_empty() {
             series.push_str(&format!("<br><sub>{notes}</sub>"));
         }
-        let change = entry.ratio.map_or("—".to_string(), |r| {
-            format!(
-                "{} ({} … {})",
-                signed_percent(r.estimate),
-                signed_percent(r.ci_low).trim_end_matches(" %"),
-                signed_percent(r.ci_high).trim_end_matches(" %")
-            )
-        });
-        let detects = entry
-            .mde_ratio
-            .map_or("—".to_string(), |m| format!("±{}", unsigned_percent(m)));
-        let verdict = match entry.verdict {
-            Verdict::Incomparable => "not compared",
-            other => other.as_str(),
-        };
         writeln!(
             out,
-            "| {verdict} | {series} | {} | {change} | {detects} |",
-            entry.metric.label()
+            "| {} | {series} | {} | {} | {} |",
+            word(entry.verdict),
+            entry.metric.label(),
+            row.change,
+            row.detects
         )
         .unwrap();
     }
     writeln!(out, "\n</details>").unwrap();
+}
+
+/// A verdict as the comment says it: `incomparable` reads "not compared".
+fn word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Incomparable => "not compared",
+        other => other.as_str(),
+    }
 }
 
 fn footer(out: &mut String, comparison: &Comparison, context: &Context) {
@@ -462,13 +452,14 @@ fn footer(out: &mut String, comparison: &Comparison, context: &Context) {
         )
         .unwrap();
     }
-    let mut links = Vec::new();
-    if let Some(run) = context.run_url.as_deref().and_then(escape::url) {
-        links.push(format!("[the run]({run})"));
-    }
-    if let Some(site) = context.site_url.as_deref().and_then(escape::url) {
-        links.push(format!("[the site]({site})"));
-    }
+    let links: Vec<String> = [
+        (&context.run_url, "the run"),
+        (&context.site_url, "the site"),
+    ]
+    .into_iter()
+    .filter(|(url, _)| url.as_deref().and_then(escape::url).is_some())
+    .map(|(url, text)| link(url.as_deref(), text))
+    .collect();
     if !links.is_empty() {
         writeln!(out, "See {}.", links.join(" and ")).unwrap();
     }

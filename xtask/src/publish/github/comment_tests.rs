@@ -20,7 +20,7 @@ fn example_context() -> Context {
     let comparison = fixture();
     let mut trends = Trends::default();
     for (k, entry) in comparison.entries.iter().enumerate() {
-        if matches!(entry.verdict, Verdict::Faster | Verdict::Slower) {
+        if entry.verdict.is_change() {
             // Generated main-branch values around the base (the VM has no history).
             let base = entry.base.unwrap().estimate;
             let values: Vec<f64> = (0..20)

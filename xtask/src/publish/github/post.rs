@@ -47,12 +47,21 @@ pub async fn post(client: &Client, mut post: Post<'_>) -> Result<Upserted> {
             ));
         }
     }
-    let body = match (post.comparison, post.body) {
-        (Some(comparison), _) => comment::render(comparison, &post.context),
-        (None, Some(body)) => body,
-        (None, None) => bail!("nothing to post: give a comparison or a body"),
-    };
+    let body = body(post.comparison, post.body, &post.context)?;
     client.upsert_comment(pr, MARKER, &body).await
+}
+
+/// The comment's body: the comparison rendered, or else the body given.
+pub fn body(
+    comparison: Option<&Comparison>,
+    body: Option<String>,
+    context: &Context,
+) -> Result<String> {
+    match (comparison, body) {
+        (Some(comparison), _) => Ok(comment::render(comparison, context)),
+        (None, Some(body)) => Ok(body),
+        (None, None) => bail!("nothing to post: give a comparison or a body"),
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::analyse::compare::{run_value, Comparison, Metric, SeriesKey, Verdict};
+use crate::analyse::compare::{run_value, Comparison, Metric, SeriesKey};
 use crate::record::{history, RunRecord};
 
 /// Points per trend at most: the last runs of the branch.
@@ -44,7 +44,7 @@ impl Trends {
         let wanted: Vec<(&SeriesKey, Metric)> = comparison
             .entries
             .iter()
-            .filter(|e| matches!(e.verdict, Verdict::Faster | Verdict::Slower))
+            .filter(|e| e.verdict.is_change())
             .map(|e| (&e.series, e.metric))
             .collect();
         if wanted.is_empty() {
@@ -119,7 +119,7 @@ pub fn sparkline(values: &[f64]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyse::compare::{compare, Settings};
+    use crate::analyse::compare::{compare, Settings, Verdict};
     use crate::record::fixtures::{record, result, FINGERPRINT};
 
     #[test]
