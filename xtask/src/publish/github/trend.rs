@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::analyse::compare::{run_value, Comparison, Metric, SeriesKey};
-use crate::record::{history, RunRecord};
+use crate::record::history;
 
 /// Points per trend at most: the last runs of the branch.
 pub const POINTS: usize = 20;
@@ -51,38 +51,50 @@ impl Trends {
             return Ok(trends);
         }
         let full_ref = format!("refs/heads/{branch}");
-        let mut records: Vec<RunRecord> = Vec::new();
+        // (started_at, value) per wanted entry, newest records first. A record is read,
+        // its values taken and dropped: a history of years never sits in memory, and
+        // the scan stops once every entry has its points.
+        let mut found: Vec<Vec<(String, f64)>> = vec![Vec::new(); wanted.len()];
         for path in history::record_files(dir)?.iter().rev().take(SCAN) {
-            match history::read(path) {
-                Ok(record) => {
-                    let on_branch = record
-                        .source
-                        .git_ref
-                        .as_deref()
-                        .is_some_and(|r| r == branch || r == full_ref);
-                    if on_branch && record.source.pr.is_none() && !record.source.dirty {
-                        records.push(record);
+            if found.iter().all(|values| values.len() >= POINTS) {
+                break;
+            }
+            let record = match history::read(path) {
+                Ok(record) => record,
+                Err(error) => {
+                    trends.warnings.push(format!(
+                        "skipping {} in the trends: {error:#}",
+                        path.display()
+                    ));
+                    continue;
+                }
+            };
+            let on_branch = record
+                .source
+                .git_ref
+                .as_deref()
+                .is_some_and(|r| r == branch || r == full_ref);
+            if !on_branch || record.source.pr.is_some() || record.source.dirty {
+                continue;
+            }
+            trends.runs += 1;
+            for ((series, metric), values) in wanted.iter().zip(&mut found) {
+                if values.len() < POINTS {
+                    if let Some(value) = run_value(&record, series, *metric) {
+                        values.push((record.started_at.clone(), value));
                     }
                 }
-                Err(error) => trends.warnings.push(format!(
-                    "skipping {} in the trends: {error:#}",
-                    path.display()
-                )),
             }
         }
-        records.sort_by(|a, b| a.started_at.cmp(&b.started_at));
-        trends.runs = records.len();
-        for (series, metric) in wanted {
-            let mut values: Vec<f64> = records
-                .iter()
-                .rev()
-                .filter_map(|record| run_value(record, series, metric))
-                .take(POINTS)
-                .collect();
-            values.reverse();
-            if !values.is_empty() {
-                trends.by_entry.insert((series.clone(), metric), values);
+        for ((series, metric), mut values) in wanted.into_iter().zip(found) {
+            if values.is_empty() {
+                continue;
             }
+            values.sort_by(|a, b| a.0.cmp(&b.0));
+            trends.by_entry.insert(
+                (series.clone(), metric),
+                values.into_iter().map(|(_, value)| value).collect(),
+            );
         }
         Ok(trends)
     }
