@@ -51,7 +51,7 @@ func checkResult(t *testing.T, res contract.Result, workload, variant string, op
 	if want := contract.FormatChecksum(checksum); res.Checksum != want {
 		t.Errorf("checksum: got %s, want %s", res.Checksum, want)
 	}
-	for _, key := range []string{"gc_cycles", "gc_pause_ns", "gomaxprocs", "gogc", "go_version"} {
+	for _, key := range []string{"gc_cycles", "gc_cycles_per_sample", "gc_pause_ns", "gomaxprocs", "gogc", "go_version"} {
 		if _, ok := res.Extra[key]; !ok {
 			t.Errorf("extra has no %s", key)
 		}
@@ -169,7 +169,7 @@ func TestList(t *testing.T) {
 	}
 	want := map[string][]string{
 		"noop":     {"none"},
-		"membw":    {"stream"},
+		"membw":    {"stream-scalar"},
 		"sum":      {"range", "unrolled"},
 		"spawn":    {"goroutine"},
 		"alloc":    {"heap"},

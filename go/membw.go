@@ -10,7 +10,7 @@ import "versus/internal/contract"
 
 var membwWorkload = contract.Workload{
 	Name:              "membw",
-	Variants:          []string{"stream"},
+	Variants:          []string{"stream-scalar"},
 	QuickSize:         1_000_000,
 	AcceptsInjectWork: true,
 	Setup: func(cfg contract.Config) (*contract.Bench, error) {

@@ -19,7 +19,7 @@ func TestSum(t *testing.T) {
 
 func TestSumInjectedWorkKeepsTheChecksum(t *testing.T) {
 	const n = 1003
-	for _, wv := range [][2]string{{"sum", "range"}, {"sum", "unrolled"}, {"membw", "stream"}} {
+	for _, wv := range [][2]string{{"sum", "range"}, {"sum", "unrolled"}, {"membw", "stream-scalar"}} {
 		for _, pct := range []string{"0.5", "250"} {
 			res := runOK(t, wv[0], "--variant", wv[1], "--size", strconv.Itoa(n), "--samples", "2", "--inject-work-pct", pct)
 			checkResult(t, res, wv[0], wv[1], n, triangle(n))

@@ -78,6 +78,11 @@ func Run(w Workload, cfg Config) (*Result, error) {
 		"gogc":        gogc,
 		"go_version":  runtime.Version(),
 	}
+	// gc_cycles counts the collections over all measured samples; a published
+	// figure ("3,137 GC runs") counts one run, which is one sample here.
+	if n := len(m.samples); n > 0 {
+		extra["gc_cycles_per_sample"] = float64(m.gcCycles) / float64(n)
+	}
 	for k, v := range b.Extra {
 		extra[k] = v
 	}

@@ -9,7 +9,7 @@ use crate::workloads::sum;
 
 pub const WORKLOAD: Workload = Workload {
     name: "membw",
-    variants: &["stream"],
+    variants: &["stream-simd"],
     defaults: |_| vec![("size", 1_000_000)],
     accepts_inject_work: true,
     run,
@@ -43,7 +43,7 @@ mod tests {
 
     #[test]
     fn checksum_is_n_times_n_minus_one_over_two_with_a_tail() {
-        let report = run_quietly("membw", "stream", &[("size", 1003)]);
+        let report = run_quietly("membw", "stream-simd", &[("size", 1003)]);
         assert_eq!(report.checksum, (1003u64 * 1002 / 2).to_string());
     }
 }

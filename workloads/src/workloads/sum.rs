@@ -117,7 +117,7 @@ mod tests {
 
     #[test]
     fn injected_work_keeps_the_checksum() {
-        for (workload, variant) in [("sum", "iter"), ("sum", "scalar"), ("membw", "stream")] {
+        for (workload, variant) in [("sum", "iter"), ("sum", "scalar"), ("membw", "stream-simd")] {
             for pct in ["0.5", "250"] {
                 let line = format!(
                     "{workload} --variant {variant} --size 1000 --samples 2 --warmup 1 --inject-work-pct {pct}"
