@@ -72,6 +72,11 @@ func sleepers(s *contract.Sample, extra map[string]interface{}, n int, sleep tim
 	if err != nil {
 		return 0, err
 	}
+	group := sys.CgroupFromEnv()
+	var groupBefore, groupPeak sys.CgroupUsage
+	if group != nil {
+		groupBefore = group.Read()
+	}
 	machineBefore, beforeErr := sys.ReadMeminfo()
 
 	s.Start()
@@ -88,6 +93,9 @@ func sleepers(s *contract.Sample, extra map[string]interface{}, n int, sleep tim
 	s.Stop()
 
 	peak, err := sys.ResidentBytes()
+	if group != nil {
+		groupPeak = group.Read()
+	}
 	machinePeak, peakErr := sys.ReadMeminfo()
 	close(start)
 	done.Wait()
@@ -107,15 +115,32 @@ func sleepers(s *contract.Sample, extra map[string]interface{}, n int, sleep tim
 		extra["user_bytes_per_task"] = user
 		extra["rss_source"] = sys.RSSSource()
 		// The kernel's share that no resident set shows, and the total a task
-		// costs the machine, as the Rust binary reports them.
-		if beforeErr == nil && peakErr == nil {
+		// costs the machine, as the Rust binary reports them: from the trial's
+		// own cgroup where the harness made one, else from /proc/meminfo.
+		haveMeminfo := beforeErr == nil && peakErr == nil
+		if haveMeminfo {
+			kernel := (machinePeak.KernelTask - machineBefore.KernelTask) / int64(n)
+			extra["meminfo_kernel_bytes_per_task"] = kernel
+			extra["meminfo_total_bytes_per_task"] = user + kernel
+			extra["mem_available_drop_per_task"] = (machineBefore.Available - machinePeak.Available) / int64(n)
+			extra["mem_free_drop_per_task"] = (machineBefore.Free - machinePeak.Free) / int64(n)
+		}
+		switch {
+		case group != nil && groupBefore.HasTotal && groupPeak.HasTotal:
+			total := (groupPeak.Total - groupBefore.Total) / int64(n)
+			kernel := total - user
+			if groupBefore.HasKernel && groupPeak.HasKernel {
+				kernel = (groupPeak.Kernel - groupBefore.Kernel) / int64(n)
+			}
+			extra["kernel_bytes_per_task"] = kernel
+			extra["total_bytes_per_task"] = total
+			extra["memory_method"] = group.Method()
+		case haveMeminfo:
 			kernel := (machinePeak.KernelTask - machineBefore.KernelTask) / int64(n)
 			extra["kernel_bytes_per_task"] = kernel
 			extra["total_bytes_per_task"] = user + kernel
 			extra["memory_method"] = "resident set growth + /proc/meminfo KernelStack, PageTables, SUnreclaim deltas"
-			extra["mem_available_drop_per_task"] = (machineBefore.Available - machinePeak.Available) / int64(n)
-			extra["mem_free_drop_per_task"] = (machineBefore.Free - machinePeak.Free) / int64(n)
-		} else {
+		default:
 			extra["memory_method"] = "resident set growth only (no /proc/meminfo)"
 		}
 		extra["live_tasks"] = n

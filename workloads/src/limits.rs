@@ -18,8 +18,9 @@ pub const THREAD_RESIDENT_BYTES: u64 = 16 * 1024;
 const PROBE_THREADS: usize = 256;
 
 /// What one sleeping OS thread costs this machine, measured before a run: 256 threads
-/// spawned and parked, their resident growth plus the kernel's share (kernel stack,
-/// page tables, task structs; [`MemInfo::kernel_task`]) per thread, never less than
+/// spawned and parked, their growth of the trial's own memory cgroup ([`Cgroup`]) or,
+/// without one, their resident growth plus the kernel's share (kernel stack, page
+/// tables, task structs; [`MemInfo::kernel_task`]) per thread, never less than
 /// [`THREAD_RESIDENT_BYTES`]. Measured here it is about 38 KiB, where a constant of
 /// 16 KiB let a run of a million threads pass the check and exhaust the machine.
 pub fn thread_cost_bytes() -> u64 {
@@ -31,8 +32,16 @@ pub fn thread_cost_bytes() -> u64 {
 fn probe_thread_cost() -> Option<u64> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{mpsc, Arc};
-    let rss_before = vm_rss_bytes().ok()?;
-    let kernel_before = MemInfo::read().kernel_task?;
+    // The trial's own cgroup where the harness made one (everything a thread costs,
+    // charged to this process alone), else resident growth plus the machine-wide
+    // kernel share.
+    let cost_now = || -> Option<u64> {
+        match Cgroup::from_env() {
+            Some(group) => group.read().total,
+            None => Some(vm_rss_bytes().ok()? + MemInfo::read().kernel_task?),
+        }
+    };
+    let before = cost_now()?;
     let parked = Arc::new(AtomicUsize::new(0));
     let (release, wait) = mpsc::channel::<()>();
     let wait = Arc::new(std::sync::Mutex::new(wait));
@@ -53,11 +62,8 @@ fn probe_thread_cost() -> Option<u64> {
     while parked.load(Ordering::Acquire) < handles.len() {
         std::thread::yield_now();
     }
-    let measured = (handles.len() == PROBE_THREADS).then(|| {
-        let rss = vm_rss_bytes().ok()?.saturating_sub(rss_before);
-        let kernel = MemInfo::read().kernel_task?.saturating_sub(kernel_before);
-        Some((rss + kernel) / PROBE_THREADS as u64)
-    });
+    let measured = (handles.len() == PROBE_THREADS)
+        .then(|| Some(cost_now()?.saturating_sub(before) / PROBE_THREADS as u64));
     drop(release);
     for handle in handles {
         let _ = handle.join();
@@ -128,6 +134,103 @@ impl MemInfo {
                 .sum(),
             available: kilobytes_field(meminfo, "MemAvailable:"),
             free: kilobytes_field(meminfo, "MemFree:"),
+        }
+    }
+}
+
+/// The memory cgroup the harness placed this process in, named by `VERSUS_MEMORY_CGROUP`
+/// (the orchestrator's `measure::cgroup` makes one per trial where the machine lets
+/// it). It charges this process's memory and nothing else's, the kernel's share
+/// included, so its usage around a peak is the total a task costs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cgroup {
+    dir: std::path::PathBuf,
+    v2: bool,
+}
+
+/// One reading of a memory cgroup, in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CgroupUsage {
+    /// Everything charged: v2 `memory.current`, v1 `memory.usage_in_bytes`.
+    pub total: Option<u64>,
+    /// The kernel's part of it: v2 `memory.stat`'s `kernel`, v1
+    /// `memory.kmem.usage_in_bytes`.
+    pub kernel: Option<u64>,
+}
+
+impl Cgroup {
+    /// The group of `VERSUS_MEMORY_CGROUP`, read once per process.
+    pub fn from_env() -> Option<&'static Cgroup> {
+        static GROUP: std::sync::OnceLock<Option<Cgroup>> = std::sync::OnceLock::new();
+        GROUP
+            .get_or_init(|| Cgroup::at(std::env::var_os("VERSUS_MEMORY_CGROUP")?))
+            .as_ref()
+    }
+
+    /// The group in `dir`, of whichever version its files say; None where it has no
+    /// memory controller's files.
+    pub fn at(dir: impl Into<std::path::PathBuf>) -> Option<Cgroup> {
+        let dir = dir.into();
+        if dir.join("memory.current").is_file() {
+            Some(Cgroup { dir, v2: true })
+        } else if dir.join("memory.usage_in_bytes").is_file() {
+            Some(Cgroup { dir, v2: false })
+        } else {
+            None
+        }
+    }
+
+    pub fn read(&self) -> CgroupUsage {
+        let number = |file: &str| -> Option<u64> {
+            std::fs::read_to_string(self.dir.join(file))
+                .ok()?
+                .trim()
+                .parse()
+                .ok()
+        };
+        if self.v2 {
+            let kernel = std::fs::read_to_string(self.dir.join("memory.stat"))
+                .ok()
+                .and_then(|stat| {
+                    stat.lines()
+                        .find_map(|line| line.strip_prefix("kernel "))
+                        .and_then(|value| value.trim().parse().ok())
+                });
+            CgroupUsage {
+                total: number("memory.current"),
+                kernel,
+            }
+        } else {
+            CgroupUsage {
+                total: number("memory.usage_in_bytes"),
+                kernel: number("memory.kmem.usage_in_bytes"),
+            }
+        }
+    }
+
+    /// How the result says its total was measured.
+    pub fn method(&self) -> &'static str {
+        if self.v2 {
+            "own memory cgroup (v2 memory.current, kernel share from memory.stat) around the peak"
+        } else {
+            "own memory cgroup (v1 memory.usage_in_bytes, kernel share from memory.kmem.usage_in_bytes) around the peak"
+        }
+    }
+}
+
+/// What a memory-per-task workload reads before spawning and at the peak: the
+/// machine's /proc/meminfo and, where the harness made one, the trial's own cgroup.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemoryReading {
+    pub machine: MemInfo,
+    pub group: Option<CgroupUsage>,
+}
+
+impl MemoryReading {
+    pub fn take() -> MemoryReading {
+        MemoryReading {
+            group: Cgroup::from_env().map(Cgroup::read),
+            machine: MemInfo::read(),
         }
     }
 }
@@ -361,6 +464,80 @@ mod tests {
         assert_eq!(info.kernel_task, Some(26_000 * 1024));
         assert_eq!((info.available, info.free), (None, None));
         assert_eq!(MemInfo::parse("KernelStack: 1 kB\n").kernel_task, None);
+    }
+
+    /// A fresh directory under the system's temporary directory, removed at the end.
+    struct FakeGroup(std::path::PathBuf);
+
+    impl FakeGroup {
+        fn new(name: &str, files: &[(&str, &str)]) -> FakeGroup {
+            let dir = std::env::temp_dir().join(format!("versus-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            for (file, text) in files {
+                std::fs::write(dir.join(file), text).unwrap();
+            }
+            FakeGroup(dir)
+        }
+    }
+
+    impl Drop for FakeGroup {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn a_v1_group_reads_usage_with_kernel_memory_and_the_kmem_counter() {
+        let fake = FakeGroup::new(
+            "cgroup-v1",
+            &[
+                ("memory.usage_in_bytes", "96018432\n"),
+                ("memory.kmem.usage_in_bytes", "54861824\n"),
+            ],
+        );
+        let group = Cgroup::at(&fake.0).expect("a v1 group");
+        assert_eq!(
+            group.read(),
+            CgroupUsage {
+                total: Some(96_018_432),
+                kernel: Some(54_861_824)
+            }
+        );
+        assert!(group.method().contains("v1 memory.usage_in_bytes"));
+    }
+
+    #[test]
+    fn a_v2_group_reads_memory_current_and_the_kernel_line_of_memory_stat() {
+        let fake = FakeGroup::new(
+            "cgroup-v2",
+            &[
+                ("memory.current", "8024064\n"),
+                (
+                    "memory.stat",
+                    "anon 4096\nfile 0\nkernel_stack 16384\nkernel 184320\npagetables 4096\n",
+                ),
+            ],
+        );
+        let group = Cgroup::at(&fake.0).expect("a v2 group");
+        assert_eq!(
+            group.read(),
+            CgroupUsage {
+                total: Some(8_024_064),
+                kernel: Some(184_320)
+            },
+            "`kernel`, not `kernel_stack`"
+        );
+        assert!(group.method().contains("v2 memory.current"));
+    }
+
+    #[test]
+    fn a_directory_without_memory_files_is_no_group_and_a_bad_value_is_none() {
+        let fake = FakeGroup::new("cgroup-none", &[("cgroup.procs", "")]);
+        assert_eq!(Cgroup::at(&fake.0), None);
+        let fake = FakeGroup::new("cgroup-bad", &[("memory.usage_in_bytes", "lots\n")]);
+        let usage = Cgroup::at(&fake.0).unwrap().read();
+        assert_eq!((usage.total, usage.kernel), (None, None));
     }
 
     #[test]

@@ -60,6 +60,88 @@ func ReadMeminfo() (Meminfo, error) {
 	}, nil
 }
 
+// Cgroup is the memory cgroup the harness placed this process in, named by
+// VERSUS_MEMORY_CGROUP (the orchestrator makes one per trial where the machine
+// lets it). It charges this process's memory and nothing else's, the kernel's
+// share included, so its usage around a peak is the total a task costs. The
+// Rust binary reads the same files (workloads/src/limits.rs).
+type Cgroup struct {
+	Dir string
+	V2  bool
+}
+
+// CgroupUsage is one reading of a memory cgroup, in bytes; Has* say which
+// fields the group had.
+type CgroupUsage struct {
+	Total, Kernel       int64
+	HasTotal, HasKernel bool
+}
+
+// CgroupFromEnv is the group of VERSUS_MEMORY_CGROUP, or nil.
+func CgroupFromEnv() *Cgroup {
+	dir := os.Getenv("VERSUS_MEMORY_CGROUP")
+	if dir == "" {
+		return nil
+	}
+	return CgroupAt(dir)
+}
+
+// CgroupAt is the group in dir, of whichever version its files say; nil where
+// it has no memory controller's files.
+func CgroupAt(dir string) *Cgroup {
+	if isFile(dir + "/memory.current") {
+		return &Cgroup{Dir: dir, V2: true}
+	}
+	if isFile(dir + "/memory.usage_in_bytes") {
+		return &Cgroup{Dir: dir}
+	}
+	return nil
+}
+
+func isFile(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Mode().IsRegular()
+}
+
+// Read reads the group's total (v2 memory.current, v1 memory.usage_in_bytes)
+// and kernel share (v2 memory.stat's kernel line, v1
+// memory.kmem.usage_in_bytes).
+func (c *Cgroup) Read() CgroupUsage {
+	var u CgroupUsage
+	if c.V2 {
+		if v, err := intFile(c.Dir + "/memory.current"); err == nil {
+			u.Total, u.HasTotal = v, true
+		}
+		if data, err := os.ReadFile(c.Dir + "/memory.stat"); err == nil {
+			for _, line := range strings.Split(string(data), "\n") {
+				if strings.HasPrefix(line, "kernel ") {
+					rest := strings.TrimPrefix(line, "kernel ")
+					if v, err := strconv.ParseInt(strings.TrimSpace(rest), 10, 64); err == nil {
+						u.Kernel, u.HasKernel = v, true
+					}
+					break
+				}
+			}
+		}
+		return u
+	}
+	if v, err := intFile(c.Dir + "/memory.usage_in_bytes"); err == nil {
+		u.Total, u.HasTotal = v, true
+	}
+	if v, err := intFile(c.Dir + "/memory.kmem.usage_in_bytes"); err == nil {
+		u.Kernel, u.HasKernel = v, true
+	}
+	return u
+}
+
+// Method says how a result's total was measured, in the Rust binary's words.
+func (c *Cgroup) Method() string {
+	if c.V2 {
+		return "own memory cgroup (v2 memory.current, kernel share from memory.stat) around the peak"
+	}
+	return "own memory cgroup (v1 memory.usage_in_bytes, kernel share from memory.kmem.usage_in_bytes) around the peak"
+}
+
 // MemAvailableBytes is the MemAvailable line of /proc/meminfo: the kernel's
 // estimate of how much memory can be used without swapping.
 func MemAvailableBytes() (int64, error) {

@@ -47,3 +47,58 @@ func TestKibFieldsReadsSeveralKeysOnce(t *testing.T) {
 		t.Error("a missing key was not an error")
 	}
 }
+
+func fakeGroup(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestCgroupV1ReadsUsageAndKmem(t *testing.T) {
+	dir := fakeGroup(t, map[string]string{
+		"memory.usage_in_bytes":      "96018432\n",
+		"memory.kmem.usage_in_bytes": "54861824\n",
+	})
+	g := CgroupAt(dir)
+	if g == nil || g.V2 {
+		t.Fatalf("CgroupAt(v1 tree) = %+v", g)
+	}
+	want := CgroupUsage{Total: 96018432, Kernel: 54861824, HasTotal: true, HasKernel: true}
+	if got := g.Read(); got != want {
+		t.Fatalf("Read() = %+v, want %+v", got, want)
+	}
+}
+
+func TestCgroupV2ReadsCurrentAndTheKernelLine(t *testing.T) {
+	dir := fakeGroup(t, map[string]string{
+		"memory.current": "8024064\n",
+		"memory.stat":    "anon 4096\nkernel_stack 16384\nkernel 184320\npagetables 4096\n",
+	})
+	g := CgroupAt(dir)
+	if g == nil || !g.V2 {
+		t.Fatalf("CgroupAt(v2 tree) = %+v", g)
+	}
+	want := CgroupUsage{Total: 8024064, Kernel: 184320, HasTotal: true, HasKernel: true}
+	if got := g.Read(); got != want {
+		t.Fatalf("Read() = %+v, want %+v (the kernel line, not kernel_stack)", got, want)
+	}
+}
+
+func TestNoMemoryFilesIsNoGroupAndBadValuesAreAbsent(t *testing.T) {
+	if g := CgroupAt(fakeGroup(t, map[string]string{"cgroup.procs": ""})); g != nil {
+		t.Fatalf("CgroupAt(no memory files) = %+v, want nil", g)
+	}
+	g := CgroupAt(fakeGroup(t, map[string]string{"memory.usage_in_bytes": "lots\n"}))
+	if u := g.Read(); u.HasTotal || u.HasKernel {
+		t.Fatalf("Read() of a bad value = %+v, want nothing", u)
+	}
+	t.Setenv("VERSUS_MEMORY_CGROUP", "")
+	if CgroupFromEnv() != nil {
+		t.Fatal("CgroupFromEnv() without the variable is a group")
+	}
+}

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
 
 use crate::contract::{self, Failure, Invocation, Report, Workload};
-use crate::limits::{self, MemInfo};
+use crate::limits::{self, MemInfo, MemoryReading};
 use crate::runtime;
 use crate::sampling::{self, nanos, Clock, Sample, Series};
 
@@ -35,9 +35,9 @@ pub const WORKLOAD: Workload = Workload {
 struct Memory {
     rss_baseline_bytes: u64,
     rss_peak_bytes: u64,
-    /// /proc/meminfo before spawning and at the peak: the kernel's share of the tasks,
-    /// MemAvailable and MemFree.
-    machine: (MemInfo, MemInfo),
+    /// /proc/meminfo and the trial's cgroup before spawning and at the peak: the
+    /// kernel's share of the tasks, MemAvailable and MemFree.
+    machine: (MemoryReading, MemoryReading),
     total_ns: u64,
 }
 
@@ -82,10 +82,31 @@ fn write_memory(report: &mut Report, series: &Series<Memory>, n: u64) {
     let (before, peak) = first.machine;
     // How much a field grew from before to the peak, per task, where both readings have it.
     let grew = |field: fn(&MemInfo) -> Option<u64>| {
-        Some(per(field(&peak)? as i64 - field(&before)? as i64))
+        Some(per(
+            field(&peak.machine)? as i64 - field(&before.machine)? as i64
+        ))
     };
-    match grew(|m| m.kernel_task) {
-        Some(kernel) => {
+    let meminfo_kernel = grew(|m| m.kernel_task);
+    if let Some(kernel) = meminfo_kernel {
+        report.set("meminfo_kernel_bytes_per_task", kernel);
+        report.set("meminfo_total_bytes_per_task", per(grown) + kernel);
+    }
+    let group = limits::Cgroup::from_env().zip(before.group.zip(peak.group));
+    let group_total =
+        group.and_then(|(_, (before, peak))| Some(per(peak.total? as i64 - before.total? as i64)));
+    match (group, group_total, meminfo_kernel) {
+        (Some((cgroup, (before, peak))), Some(total), _) => {
+            // The group's own kernel counter where it has one, else what the total
+            // holds beyond the resident set.
+            let kernel = match (before.kernel, peak.kernel) {
+                (Some(b), Some(p)) => per(p as i64 - b as i64),
+                _ => total - per(grown),
+            };
+            report.set("kernel_bytes_per_task", kernel);
+            report.set("total_bytes_per_task", total);
+            report.set("memory_method", cgroup.method());
+        }
+        (_, _, Some(kernel)) => {
             report.set("kernel_bytes_per_task", kernel);
             report.set("total_bytes_per_task", per(grown) + kernel);
             report.set(
@@ -93,7 +114,7 @@ fn write_memory(report: &mut Report, series: &Series<Memory>, n: u64) {
                 "resident set growth + /proc/meminfo KernelStack, PageTables, SUnreclaim deltas",
             );
         }
-        None => report.set(
+        _ => report.set(
             "memory_method",
             "resident set growth only (no /proc/meminfo)",
         ),
@@ -152,7 +173,7 @@ fn prefaulted<T>(n: u64) -> Vec<T> {
 fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Failure> {
     let mut handles = prefaulted(n);
     let rss_baseline_bytes = limits::vm_rss_bytes()?;
-    let machine_before = MemInfo::read();
+    let machine_before = MemoryReading::take();
     let alive = Arc::new(AtomicU64::new(0));
     let gate = Arc::new(Gate {
         open: Mutex::new(false),
@@ -192,7 +213,7 @@ fn threads(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Fail
     }
     let ns = timer.stop();
     let rss_peak_bytes = limits::vm_rss_bytes()?;
-    let machine_peak = MemInfo::read();
+    let machine_peak = MemoryReading::take();
     gate.release();
     let total = join(handles)?;
     let total_ns = nanos(started.elapsed());
@@ -222,7 +243,7 @@ fn join(handles: Vec<thread::JoinHandle<u64>>) -> Result<u64, Failure> {
 async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, Failure> {
     let mut handles = prefaulted(n);
     let rss_baseline_bytes = limits::vm_rss_bytes()?;
-    let machine_before = MemInfo::read();
+    let machine_before = MemoryReading::take();
     let alive = Arc::new(AtomicU64::new(0));
     let all_alive = Arc::new(Notify::new());
     // A watch channel is the start barrier: a task that subscribes after the value
@@ -252,7 +273,7 @@ async fn tasks(n: u64, sleep: Duration, clock: Clock) -> Result<Sample<Memory>, 
     }
     let ns = timer.stop();
     let rss_peak_bytes = limits::vm_rss_bytes()?;
-    let machine_peak = MemInfo::read();
+    let machine_peak = MemoryReading::take();
     release.send_replace(true);
     let mut total = 0u64;
     for handle in handles {

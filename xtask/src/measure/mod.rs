@@ -12,10 +12,12 @@
 //! - `runner`: jobs, trial settings, the trial loop, progress, counting;
 //! - `trial`: a finished process as a trial, and trials as a result;
 //! - `process`: the one layer that starts processes;
+//! - `cgroup`: a memory cgroup of its own for each trial that reports memory per task;
 //! - `instructions`: instruction counts with perf or Valgrind;
 //! - `synthetic`: histories shaped like real ones, from a seeded generator.
 
 pub mod catalogue;
+pub mod cgroup;
 pub mod instructions;
 pub mod plan;
 pub mod process;

@@ -27,6 +27,9 @@ pub struct Cmd {
     /// Variables whose values are never printed (tokens): shown as `***`.
     secrets: Vec<OsString>,
     dir: Option<PathBuf>,
+    /// A trial's memory cgroup (its `cgroup.procs`), which the trial process joins
+    /// before `exec`: see [`super::cgroup`].
+    cgroup_procs: Option<PathBuf>,
 }
 
 /// As [`Display`](std::fmt::Display): a derived Debug would print secret values.
@@ -44,6 +47,7 @@ impl Cmd {
             envs: Vec::new(),
             secrets: Vec::new(),
             dir: None,
+            cgroup_procs: None,
         }
     }
 
@@ -81,6 +85,12 @@ impl Cmd {
 
     pub fn dir(mut self, dir: impl AsRef<Path>) -> Cmd {
         self.dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Starts the process inside a cgroup, given by its `cgroup.procs` file.
+    pub fn in_cgroup(mut self, procs: impl Into<PathBuf>) -> Cmd {
+        self.cgroup_procs = Some(procs.into());
         self
     }
 
@@ -152,10 +162,37 @@ impl Cmd {
             .stderr(Stdio::piped());
         // Its own process group, so that a timeout kills whatever the workload started.
         command.process_group(0);
+        // Opened here (close-on-exec, as std opens every file), written in the child.
+        let procs = match &self.cgroup_procs {
+            Some(path) => Some(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .with_context(|| format!("opening {} for trial `{self}`", path.display()))?,
+            ),
+            None => None,
+        };
+        if let Some(procs) = &procs {
+            use std::os::fd::AsRawFd;
+            let fd = procs.as_raw_fd();
+            // SAFETY: the closure runs in the forked child before exec and calls only
+            // write(2), which is async-signal-safe; the fd stays open until after spawn.
+            unsafe {
+                command.pre_exec(move || {
+                    // "0" is the writing process itself, in cgroup v1 and v2 alike.
+                    if libc::write(fd, b"0".as_ptr().cast(), 1) == 1 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        }
         let start = Instant::now();
         let mut child = command
             .spawn()
             .with_context(|| format!("could not start trial `{self}`"))?;
+        drop(procs);
         let pid = child.id() as libc::pid_t;
         let stdout = drain(child.stdout.take().expect("stdout was piped"));
         let stderr = drain(child.stderr.take().expect("stderr was piped"));

@@ -23,10 +23,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::instructions;
 use super::plan::{self, Round, Selection, Series, Slot, ToolchainId};
 use super::process::Cmd;
 use super::trial::{self, Outcome};
+use super::{cgroup, instructions};
 use crate::record::summary::{format_ns, mib, series_median_ns_per_op};
 use crate::record::{
     Protocol, Provenance, ResultRecord, RunRecord, Status, ToolchainRecord, Trial,
@@ -95,6 +95,10 @@ pub struct TrialSettings {
     /// to run another architecture's build: its checksums are checked, its times mean
     /// nothing.
     pub emulator: Option<PathBuf>,
+    /// Where each trial of a workload that reports memory per task gets a memory cgroup
+    /// of its own; `None` where this process cannot make one (the workloads then read
+    /// `/proc/meminfo` deltas, and say so).
+    pub memory_cgroups: Option<cgroup::Parent>,
 }
 
 impl TrialSettings {
@@ -113,6 +117,8 @@ impl TrialSettings {
             counted_rounds: COUNTED_ROUNDS,
             counting_binaries: BTreeMap::new(),
             emulator: None,
+            memory_cgroups: cgroup::Parent::of_this_process()
+                .filter(|parent| parent.create().is_ok()),
         })
     }
 
@@ -455,12 +461,34 @@ fn run_trial(job: &Job, round: u32, settings: &TrialSettings) -> Outcome {
         Some(emulator) => Cmd::new(emulator).arg(&job.binary),
         None => Cmd::new(&job.binary),
     };
-    let cmd = cmd
+    let mut cmd = cmd
         .args(workload_args(job))
         .args(["--samples".to_string(), sampling.samples.to_string()])
         .args(["--warmup".to_string(), sampling.warmup.to_string()]);
+    // Held until the trial has ended, then removed.
+    let mut group = None;
+    let per_task = series.workload.reports_memory_per_task;
+    if let (true, Some(parent)) = (per_task, &settings.memory_cgroups) {
+        // A group that cannot be made leaves the trial to /proc/meminfo, as on a
+        // machine without cgroups; the result's memory_method says which it was.
+        if let Ok(made) = parent.create() {
+            cmd = cmd.env(cgroup::ENV, made.dir()).in_cgroup(made.procs());
+            group = Some(made);
+        }
+    }
     match cmd.run_trial(settings.timeout_of(series), settings.launcher.as_deref()) {
-        Ok(process) => trial::interpret(series, round, sampling.samples, &process),
+        Ok(process) => {
+            let mut outcome = trial::interpret(series, round, sampling.samples, &process);
+            // The group's high-water mark: the whole trial process, kernel memory
+            // included, beside its max RSS.
+            if let Some(peak) = group.as_ref().and_then(cgroup::TrialCgroup::peak_bytes) {
+                outcome
+                    .trial
+                    .extra
+                    .insert("cgroup_peak_bytes".to_string(), peak.into());
+            }
+            outcome
+        }
         Err(error) => {
             let reason = format!("{}: could not run the trial: {error:#}", series.label());
             Outcome {

@@ -119,6 +119,7 @@ fn every_failure_is_recorded_with_its_reason_and_the_run_goes_on() {
         counted_rounds: COUNTED_ROUNDS,
         counting_binaries: BTreeMap::new(),
         emulator: None,
+        memory_cgroups: None,
     };
     let results = measure(&plan, &binaries, &settings);
     let by_variant = |variant: &str| results.iter().find(|r| r.variant == variant).unwrap();
