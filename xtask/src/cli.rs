@@ -44,6 +44,9 @@ pub enum Command {
     Toolchains(Toolchains),
     /// Compare two run records (or two sets): what changed, with the statistics to trust it.
     Compare(Compare),
+    /// Judge every published claim (claims.toml) on every machine and toolchain in the
+    /// history: reproduced, a different size, reversed, an artifact, or not measured.
+    Claims(Claims),
     /// Measure a change: build base and head, run them paired in the same rounds, compare.
     Ab(Ab),
     /// Measure the harness on this machine: false alarms of A/A and detection of injected
@@ -185,6 +188,26 @@ pub struct Generate {
 
 #[derive(Debug, Args)]
 pub struct Doctor {}
+
+/// How the claims table is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClaimsFormat {
+    /// For a terminal.
+    Text,
+    /// A Markdown table, for a README or an article to quote.
+    Md,
+    /// Every row as JSON.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct Claims {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ClaimsFormat,
+    /// The history directory [default: $VERSUS_HISTORY, else history/].
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+}
 
 /// How a comparison is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -13,6 +13,7 @@ mod toolchains;
 mod ab;
 mod bench;
 mod calibrate;
+mod claims;
 mod cli;
 mod comment;
 mod compare;
@@ -45,6 +46,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Toolchains(command) => command.run(&root),
         cli::Command::Export(command) => command.run(&root),
         cli::Command::Compare(command) => command.run(&root),
+        cli::Command::Claims(command) => command.run(&root),
         cli::Command::Ab(command) => command.run(&root),
         cli::Command::Calibrate(command) => command.run(&root),
         cli::Command::History(command) => command.run(&root),

@@ -41,6 +41,7 @@ const COMMANDS: &[&str] = &[
     "ab",
     "bench",
     "calibrate",
+    "claims",
     "compare",
     "doctor",
     "export",

@@ -8,6 +8,7 @@
 
 pub mod calibration;
 pub mod changepoint;
+pub mod claims;
 pub mod compare;
 pub mod stats;
 pub mod versus;

@@ -485,6 +485,46 @@ impl Workload {
 mod tests {
     use super::*;
 
+    /// Every claim's test names a workload, variants and sizes this catalogue runs, so
+    /// that a claim is never "not measured" for a typo.
+    #[test]
+    fn every_claim_test_names_a_workload_variant_and_size_of_the_catalogue() {
+        let claims = crate::analyse::claims::Claims::built_in();
+        for claim in &claims.claim {
+            for test in &claim.test {
+                let at = format!("claim {} test `{}`", claim.id, test.label);
+                let workload = find(&test.workload).unwrap_or_else(|| panic!("{at}: no workload"));
+                for side in std::iter::once(&test.a).chain(&test.b) {
+                    let variants: Vec<&Variant> = workload
+                        .variants
+                        .iter()
+                        .filter(|v| v.lang.as_str() == side.lang && v.name == side.variant)
+                        .collect();
+                    assert!(
+                        !variants.is_empty(),
+                        "{at}: no {} {}",
+                        side.lang,
+                        side.variant
+                    );
+                    let runs = workload.full.iter().any(|full| {
+                        variants.iter().any(|variant| {
+                            side.params.iter().all(|(key, value)| {
+                                full.iter()
+                                    .chain(variant.params.iter())
+                                    .any(|(k, v)| k == key && v == value)
+                            })
+                        })
+                    });
+                    assert!(
+                        runs,
+                        "{at}: {:?} is no full size of {}",
+                        side.params, test.workload
+                    );
+                }
+            }
+        }
+    }
+
     /// A fake actor system that sends every message to actor 0 returns the plain sum
     /// of indices; the expected checksum must tell it from correct routing at every
     /// size the catalogue runs.

@@ -183,8 +183,15 @@ fn summarise(
     }
 }
 
+/// A summary holds what its record measured of the claims, so a change of claims.toml
+/// makes other summaries: the file name carries the claims' digest too.
 fn cache_path(cache_dir: &Path, sha256: &str) -> PathBuf {
-    cache_dir.join(format!("summary-{SUMMARY_VERSION}-{sha256}.json"))
+    static CLAIMS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let claims = CLAIMS.get_or_init(|| {
+        let digest = format!("{:x}", Sha256::digest(crate::analyse::claims::CLAIMS_TOML));
+        digest[..12].to_string()
+    });
+    cache_dir.join(format!("summary-{SUMMARY_VERSION}-{claims}-{sha256}.json"))
 }
 
 /// Writes a cache file through a temporary file and a rename, so that a reader never

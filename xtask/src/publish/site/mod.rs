@@ -78,7 +78,17 @@ pub fn render_with(
     let started = Instant::now();
     keep_large_allocations();
     let mut store = store::Store::default();
-    let loaded = cache::load(history_dir, cache_dir, |summary| store.ingest(summary))?;
+    let mut claim_runs = Vec::new();
+    let loaded = cache::load(history_dir, cache_dir, |summary| {
+        claim_runs.push(crate::analyse::claims::RunClaims {
+            run: summary.id.clone(),
+            started: summary.started,
+            machine: summary.machine.fingerprint.clone(),
+            machine_label: model::machine_label(&summary.machine),
+            measurements: summary.claims.clone(),
+        });
+        store.ingest(summary)
+    })?;
     let (comparisons, mut unreadable) = stored_comparisons(history_dir);
     unreadable.extend(loaded.unreadable);
     let (names, machines, calibrated) = model::finish(store);
@@ -113,6 +123,7 @@ pub fn render_with(
         comparisons: &comparisons,
         calibrations: calibration::views(&calibrated),
         history: history_dir,
+        claim_runs: &claim_runs,
     };
     pages::render(root, &inputs, &mut writer)?;
     writer.remove_stale(&["data", "downloads", "workload", "compare"])?;

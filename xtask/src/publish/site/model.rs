@@ -130,19 +130,7 @@ pub fn finish(store: Store) -> (Names, Vec<MachineRuns>, Vec<RunSummary>) {
     (names, finished, calibrated)
 }
 
-/// "AMD EPYC 7763 64-Core Processor · x86_64 · 4 CPUs (2 cores)".
-pub fn machine_label(machine: &Machine) -> String {
-    let cpus = match (machine.logical_cpus, machine.physical_cores) {
-        (Some(cpus), Some(cores)) if cores != cpus => format!("{cpus} CPUs ({cores} cores)"),
-        (Some(cpus), _) => format!("{cpus} CPUs"),
-        (None, _) => "? CPUs".to_string(),
-    };
-    format!(
-        "{} · {} · {cpus}",
-        machine.cpu_model.as_deref().unwrap_or("unknown CPU"),
-        machine.arch
-    )
-}
+pub use crate::record::summary::machine_label;
 
 /// One line of a chart: a series of one machine through its toolchain slot.
 #[derive(Debug, Clone)]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analyse::claims::{self, Claims, Measurements};
 use crate::analyse::stats;
 use crate::analyse::versus::{self, Versus};
 use crate::measure::catalogue::PAIRINGS;
@@ -14,7 +15,7 @@ use crate::record::summary::{median_ns_per_op, trial_median};
 use crate::record::{histogram, Calibration, Machine, ResultRecord, RunRecord, Status, Trial};
 
 /// The version of the summary's shape; a change of it invalidates every cached summary.
-pub const SUMMARY_VERSION: u32 = 4;
+pub const SUMMARY_VERSION: u32 = 5;
 
 /// One metric the site charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -161,6 +162,8 @@ pub struct RunSummary {
     /// The calibration's trial shape: samples per trial and warm-up samples.
     pub samples_per_trial: u32,
     pub warmup: u32,
+    /// What this run measured of the published claims (`analyse::claims`).
+    pub claims: Measurements,
 }
 
 impl RunSummary {
@@ -206,6 +209,7 @@ impl RunSummary {
             calibration: record.calibration.clone(),
             samples_per_trial: record.protocol.samples_per_trial,
             warmup: record.protocol.warmup,
+            claims: claims::measure(Claims::shared(), record),
         })
     }
 }

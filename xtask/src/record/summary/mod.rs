@@ -123,6 +123,20 @@ pub fn format_ns(ns: f64) -> String {
     }
 }
 
+/// "AMD EPYC 7763 64-Core Processor · x86_64 · 4 CPUs (2 cores)".
+pub fn machine_label(machine: &crate::record::Machine) -> String {
+    let cpus = match (machine.logical_cpus, machine.physical_cores) {
+        (Some(cpus), Some(cores)) if cores != cpus => format!("{cpus} CPUs ({cores} cores)"),
+        (Some(cpus), _) => format!("{cpus} CPUs"),
+        (None, _) => "? CPUs".to_string(),
+    };
+    format!(
+        "{} · {} · {cpus}",
+        machine.cpu_model.as_deref().unwrap_or("unknown CPU"),
+        machine.arch
+    )
+}
+
 /// Bytes in mebibytes.
 pub fn mib(bytes: u64) -> f64 {
     bytes as f64 / 1048576.0

@@ -4,6 +4,7 @@
 //! text from a record reaches the templates as data and is escaped by tera's
 //! autoescape (HTML text and attributes) or checked before it becomes a link.
 
+mod claims;
 mod home;
 mod lists;
 mod workload;
@@ -49,6 +50,8 @@ pub struct Inputs<'a> {
     pub calibrations: Vec<CalibrationView>,
     /// Where the history was read from, for the empty page.
     pub history: &'a Path,
+    /// What each run measured of the published claims.
+    pub claim_runs: &'a [crate::analyse::claims::RunClaims],
 }
 
 /// A problem a page shows, and the terminal too.
@@ -93,7 +96,7 @@ pub fn render(root: &Path, inputs: &Inputs, writer: &mut Writer) -> Result<()> {
         ("changes", lists::changes(inputs)),
         ("compare", lists::comparisons(inputs)),
         ("calibration", lists::calibration(inputs)),
-        ("claims", tera::Context::new()),
+        ("claims", claims::context(inputs)),
     ] {
         writer.write(
             format!("{name}.html"),
