@@ -18,6 +18,8 @@
 
 pub mod catalogue;
 pub mod cgroup;
+#[cfg(test)]
+mod faults;
 pub mod instructions;
 pub mod plan;
 pub mod process;

@@ -222,13 +222,14 @@ impl Cmd {
             // SAFETY: as above; a group whose members have all exited makes this a no-op.
             unsafe { libc::kill(-pid, libc::SIGKILL) };
         }
-        let stdout = stdout.join().unwrap_or_default();
-        let mut stderr = stderr.join().unwrap_or_default();
+        let (stdout, output_overflow) = stdout.join().unwrap_or_default();
+        let (mut stderr, _) = stderr.join().unwrap_or_default();
         drop(child);
         let mut process = TrialProcess {
             exit: ExitKind::from_wait_status(status),
             timed_out,
             stdout,
+            output_overflow,
             stderr: Vec::new(),
             wall_ns: wall.as_nanos() as u64,
             user_ns: timeval_ns(usage.ru_utime),
@@ -315,7 +316,11 @@ pub fn find_on_path(program: &str) -> Option<PathBuf> {
 pub struct TrialProcess {
     pub exit: ExitKind,
     pub timed_out: bool,
+    /// The first [`OUTPUT_LIMIT`] bytes of stdout.
     pub stdout: Vec<u8>,
+    /// stdout was longer than [`OUTPUT_LIMIT`]: the rest was read and dropped.
+    pub output_overflow: bool,
+    /// The first [`OUTPUT_LIMIT`] bytes of stderr.
     pub stderr: Vec<u8>,
     pub wall_ns: u64,
     pub user_ns: u64,
@@ -404,11 +409,33 @@ fn take_launch_report(stderr: &mut Vec<u8>) -> Option<LaunchReport> {
     })
 }
 
-fn drain<R: Read + Send + 'static>(mut reader: R) -> thread::JoinHandle<Vec<u8>> {
+/// The most of a trial's stdout or stderr that is kept: a workload prints one JSON
+/// object of at most a few hundred KB (its histogram), so more is a flood, read to the
+/// end (the process must not block on a full pipe) and dropped, not held in memory.
+pub const OUTPUT_LIMIT: usize = 16 << 20;
+
+/// Reads a pipe to its end, keeping the first [`OUTPUT_LIMIT`] bytes; the flag says
+/// whether there was more.
+fn drain<R: Read + Send + 'static>(mut reader: R) -> thread::JoinHandle<(Vec<u8>, bool)> {
     thread::spawn(move || {
         let mut bytes = Vec::new();
-        let _ = reader.read_to_end(&mut bytes);
-        bytes
+        let mut chunk = vec![0u8; 64 << 10];
+        let mut overflow = false;
+        loop {
+            match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let room = OUTPUT_LIMIT - bytes.len();
+                    if n > room {
+                        overflow = true;
+                    }
+                    bytes.extend_from_slice(&chunk[..n.min(room)]);
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        (bytes, overflow)
     })
 }
 

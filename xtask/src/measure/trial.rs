@@ -75,6 +75,14 @@ pub fn interpret(
             format!("{label}: {what}{}", quoted_stderr(&stderr_tail)),
         );
     }
+    if process.output_overflow {
+        let reason = format!(
+            "{label}: printed more than {} MiB on stdout (an output flood; a result is one \
+             JSON line), so nothing it printed was read",
+            super::process::OUTPUT_LIMIT >> 20
+        );
+        return fail(trial, Status::Failed, reason);
+    }
     let stdout = String::from_utf8_lossy(&process.stdout);
     let output: WorkloadOutput = match serde_json::from_str(stdout.trim()) {
         Ok(output) => output,

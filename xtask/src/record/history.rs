@@ -64,10 +64,16 @@ pub fn write_run(dir: &Path, mut record: RunRecord) -> Result<PathBuf> {
         } else {
             format!("{base}-{attempt}")
         };
-        if dir.join(format!("{}.json", record.id)).exists() {
+        let path = dir.join(format!("{}.json", record.id));
+        if path.exists() {
             continue;
         }
-        return write(dir, &record);
+        match write(dir, &record) {
+            Ok(path) => return Ok(path),
+            // Another run took the name between the look and the link: the next one.
+            Err(_) if path.exists() => continue,
+            Err(error) => return Err(error),
+        }
     }
     bail!(
         "100 run records named {base}* already exist in {}",
@@ -117,7 +123,14 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
         .file_name()
         .context("a record path has a file name")?
         .to_string_lossy();
-    let temporary = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    // The process and a counter: two threads (or processes) writing at once never
+    // share a temporary file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let temporary = dir.join(format!(
+        ".{name}.tmp-{}-{}",
+        std::process::id(),
+        WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     // create_new: a temporary file of that name belongs to someone else (or to a crashed
     // run with this pid) and is neither written nor removed here.
     let mut file = std::fs::OpenOptions::new()

@@ -70,10 +70,15 @@ fn fake_binary(dir: &Path, name: &str) -> PathBuf {
          alloc:box) echo '{wrong}' ;;\n\
          alloc:heap) echo '{skipped}' ;;\n\
          spawn:thread) echo 'versus-rs spawn: unknown variant \"thread\"' >&2 ; exit 2 ;;\n\
+         alloc:box-elidable) kill -ABRT $$ ;;\n\
+         spawn:tokio) head -c 20000000 /dev/zero ;;\n\
+         spawn:goroutine) exit 0 ;;\n\
+         pingpong:std-thread) sleep 300 & echo $! > 'ORPHAN' ; sleep 30 ;;\n\
          *) exit 99 ;;\n\
          esac\n"
     );
     let path = dir.join(name);
+    let script = script.replace("ORPHAN", &dir.join("orphan.pid").display().to_string());
     std::fs::write(&path, script).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path
@@ -104,6 +109,10 @@ fn every_failure_is_recorded_with_its_reason_and_the_run_goes_on() {
         series("alloc", "box", Lang::Rust, "rust-fake"),
         series("alloc", "heap", Lang::Go, "go-fake"),
         series("spawn", "thread", Lang::Rust, "rust-fake"),
+        series("alloc", "box-elidable", Lang::Rust, "rust-fake"),
+        series("spawn", "tokio", Lang::Rust, "rust-fake"),
+        series("spawn", "goroutine", Lang::Go, "go-fake"),
+        series("pingpong", "std-thread", Lang::Rust, "rust-fake"),
     ];
     let settings = TrialSettings {
         rounds: 2,
@@ -179,6 +188,54 @@ fn every_failure_is_recorded_with_its_reason_and_the_run_goes_on() {
     assert_eq!(refused.status, Status::Failed);
     assert!(refused.reason.as_deref().unwrap().contains("refused its arguments (exit code 2); stderr: \"versus-rs spawn: unknown variant \\\"thread\\\"\""), "{refused:?}");
 
+    let aborted = by_variant("box-elidable");
+    assert_eq!(aborted.status, Status::Failed);
+    assert!(
+        aborted
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("crashed (signal 6 (SIGABRT))"),
+        "{aborted:?}"
+    );
+
+    let flood = by_variant("tokio");
+    assert_eq!(flood.status, Status::Failed);
+    assert!(
+        flood
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("printed more than 16 MiB on stdout"),
+        "{:?}",
+        flood.reason
+    );
+
+    let silent = by_variant("goroutine");
+    assert_eq!(silent.status, Status::Failed);
+    assert!(
+        silent
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("stdout was nothing"),
+        "{:?}",
+        silent.reason
+    );
+
+    // A hung workload's children die with it: the timeout kills the process group.
+    let hung_with_child = by_variant("std-thread");
+    assert_eq!(hung_with_child.status, Status::Timeout);
+    let orphan = std::fs::read_to_string(dir.path().join("orphan.pid")).unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", orphan.trim()));
+    // Gone, or a zombie waiting for a reaper that is not this test.
+    assert!(
+        stat.as_ref()
+            .map_or(true, |s| s.split_whitespace().nth(2) == Some("Z")),
+        "the hung workload's child {} is still alive: {stat:?}",
+        orphan.trim()
+    );
+
     // The run as a whole fails, after writing its record.
     let history = tempfile::tempdir().unwrap();
     let mut record = golden_record(results);
@@ -191,7 +248,7 @@ fn every_failure_is_recorded_with_its_reason_and_the_run_goes_on() {
     );
     let error = require_ok(&history::read(&path).unwrap().results).unwrap_err();
     assert!(
-        error.to_string().starts_with("5 of 7 results failed"),
+        error.to_string().starts_with("9 of 11 results failed"),
         "{error}"
     );
 }
@@ -201,6 +258,7 @@ fn process(stdout: &str, wall_ms: u64) -> TrialProcess {
         exit: ExitKind::Code(0),
         timed_out: false,
         stdout: stdout.as_bytes().to_vec(),
+        output_overflow: false,
         stderr: Vec::new(),
         wall_ns: wall_ms * 1_000_000,
         user_ns: wall_ms * 900_000,
