@@ -11,12 +11,26 @@ use crate::measure::catalogue;
 use crate::measure::synthetic::{self, Synthetic};
 use crate::record::history;
 
+/// A result whose workload this build's catalogue does not know, named by its field.
+fn unknown_workload(record: &crate::record::RunRecord) -> Option<String> {
+    record.results.iter().enumerate().find_map(|(i, result)| {
+        catalogue::find(&result.workload).is_none().then(|| {
+            format!(
+                "invalid at `results[{i}].workload`: {:?} is no workload of this build (they \
+                 are: {}); a newer or older versus wrote it, or it was edited",
+                result.workload,
+                catalogue::names()
+            )
+        })
+    })
+}
+
 impl History {
     pub fn run(self, root: &Path) -> Result<()> {
         match self.command {
             HistoryCommand::Check(args) => {
                 let dir = history::resolve(root, args.history);
-                let checked = history::check(&dir)?;
+                let checked = history::check_with(&dir, unknown_workload)?;
                 for (path, reason) in &checked.bad {
                     eprintln!("bad record {}: {reason}", path.display());
                 }

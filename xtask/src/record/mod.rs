@@ -14,6 +14,8 @@
 //! - `summary`: one median, one series label, the tables people read.
 
 #[cfg(test)]
+mod bad_input;
+#[cfg(test)]
 pub mod fixtures;
 pub mod histogram;
 pub mod history;

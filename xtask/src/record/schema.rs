@@ -383,15 +383,56 @@ impl RunRecord {
         struct Schema {
             schema: Option<String>,
         }
-        let schema: Schema = serde_json::from_str(text)?;
+        // Text that is not JSON at all gets the strict parser's message, which says
+        // where and whether it is cut off.
+        let schema: Schema = match serde_json::from_str(text) {
+            Ok(schema) => schema,
+            Err(_) => return parse_json::<RunRecord>(text),
+        };
         match schema.schema.as_deref() {
-            Some(RUN_SCHEMA) => parse_json(text),
+            Some(RUN_SCHEMA) => {
+                let record: RunRecord = parse_json(text)?;
+                record.validate()?;
+                Ok(record)
+            }
             Some(other) => anyhow::bail!(
                 "schema is {other:?}; this build reads {RUN_SCHEMA:?} only (a newer versus \
                  wrote it, or it is not a run record)"
             ),
             None => anyhow::bail!("no \"schema\" field: not a versus run record"),
         }
+    }
+}
+
+impl RunRecord {
+    /// What the types cannot say: an `ok` result did work (`ops` > 0) and every sample
+    /// took time (> 0 ns). A record that breaks either would divide by zero or chart
+    /// an infinite speed; it is refused, naming the field.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for (i, result) in self.results.iter().enumerate() {
+            if result.status != Status::Ok {
+                continue;
+            }
+            if result.ops == 0 {
+                anyhow::bail!(
+                    "invalid at `results[{i}].ops`: 0 for an ok result ({}/{}): a result that \
+                     did no operation has no time per operation",
+                    result.workload,
+                    result.variant
+                );
+            }
+            for (j, trial) in result.trials.iter().enumerate() {
+                if let Some(k) = trial.samples.iter().position(|&ns| ns == 0) {
+                    anyhow::bail!(
+                        "invalid at `results[{i}].trials[{j}].samples[{k}]`: 0 ns ({}/{}): a \
+                         sample cannot take no time",
+                        result.workload,
+                        result.variant
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 }
 
