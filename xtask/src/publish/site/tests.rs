@@ -190,6 +190,49 @@ fn text_from_records_is_escaped_in_every_page_and_data_file() {
     assert!(runs.contains("\\u003c/script\\u003e"), "{runs}");
 }
 
+/// A token planted in every secret-looking variable of a CI environment reaches
+/// neither the run record read from that environment nor any file of the site.
+#[test]
+fn a_planted_token_appears_in_no_record_and_no_page() {
+    const PLANTED: &str = "ghs_PLANTEDsecret0123456789abcdef";
+    let env = |key: &str| {
+        let secret = ["TOKEN", "SECRET", "PASSWORD", "KEY"]
+            .iter()
+            .any(|word| key.to_ascii_uppercase().contains(word));
+        Some(match key {
+            _ if secret => PLANTED.to_string(),
+            "GITHUB_ACTIONS" => "true".to_string(),
+            "GITHUB_REPOSITORY" => "owner/versus".to_string(),
+            other => format!("value-of-{other}"),
+        })
+    };
+    for name in [
+        "GITHUB_TOKEN",
+        "ACTIONS_RUNTIME_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    ] {
+        assert_eq!(env(name).as_deref(), Some(PLANTED), "{name} is planted");
+    }
+    let mut run = sum_run("2026-11-01T02:00:00Z", 0.28, FINGERPRINT);
+    run.ci = crate::record::source::ci_from_env(env);
+    assert!(run.ci.is_some(), "the environment reads as GitHub Actions");
+    let json = serde_json::to_string(&run).unwrap();
+    assert!(
+        !json.contains(PLANTED),
+        "the run record holds the token: {json}"
+    );
+    let built = Built::new(&[run]);
+    let files = built.files();
+    assert!(files.len() > 10, "the site was built");
+    for (path, bytes) in files {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(PLANTED),
+            "{} holds the token",
+            path.display()
+        );
+    }
+}
+
 #[test]
 fn a_bad_record_is_skipped_with_a_warning_on_the_page_and_the_site_still_renders() {
     let built = Built::new(&history_of_steps()[..3]);
