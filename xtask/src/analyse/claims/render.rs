@@ -145,10 +145,12 @@ pub fn paragraphs(claims: &Claims, judged: &Judged) -> Vec<ArticleParagraph> {
                     claims.push(&row.claim);
                 }
             }
-            let places: std::collections::BTreeSet<(Option<&String>, Option<&String>)> = rows
+            let machines: std::collections::BTreeSet<&String> =
+                rows.iter().filter_map(|r| r.machine.as_ref()).collect();
+            let toolchains: std::collections::BTreeSet<&str> = rows
                 .iter()
-                .filter(|r| r.machine.is_some())
-                .map(|r| (r.machine.as_ref(), r.toolchains.as_ref()))
+                .filter_map(|r| r.toolchains.as_deref())
+                .flat_map(|t| t.split(" / "))
                 .collect();
             let mut text = format!(
                 "{} claim{} ({}), checked by {} test{}",
@@ -161,13 +163,16 @@ pub fn paragraphs(claims: &Claims, judged: &Judged) -> Vec<ArticleParagraph> {
                     .len(),
                 if rows.len() == 1 { "" } else { "s" },
             );
-            if places.is_empty() {
+            if machines.is_empty() {
                 text.push_str("; none has been measured in this history.");
             } else {
                 text.push_str(&format!(
-                    " on {} machine and toolchain combination{}. ",
-                    places.len(),
-                    if places.len() == 1 { "" } else { "s" }
+                    " on {} machine{} with {} toolchain{} ({}). ",
+                    machines.len(),
+                    if machines.len() == 1 { "" } else { "s" },
+                    toolchains.len(),
+                    if toolchains.len() == 1 { "" } else { "s" },
+                    toolchains.into_iter().collect::<Vec<_>>().join(", ")
                 ));
                 let parts: Vec<String> = Verdict::ALL
                     .iter()
@@ -177,7 +182,12 @@ pub fn paragraphs(claims: &Claims, judged: &Judged) -> Vec<ArticleParagraph> {
                         Some(format!("{} {} ({})", n, verdict.text(), claims.join(", ")))
                     })
                     .collect();
-                text.push_str(&format!("Of the results: {}.", parts.join("; ")));
+                text.push_str(&format!(
+                    "Of its {} result{}: {}.",
+                    rows.len(),
+                    if rows.len() == 1 { "" } else { "s" },
+                    parts.join("; ")
+                ));
             }
             ArticleParagraph {
                 id: article.id.clone(),
