@@ -430,6 +430,23 @@ fn echo_checksum(params: &BTreeMap<String, u64>) -> Option<String> {
     Some(sum.to_string())
 }
 
+/// How many processes and threads a trial of `variant` may have at once, its pids
+/// cgroup's `pids.max`: a margin for the runtimes' own threads (Go's, tokio's workers,
+/// the launcher), plus one thread per task where the variant makes one (`thread`
+/// variants: `size` threads; echo's: a client and a server thread per connection).
+/// A workload that forks without end stops there instead of filling the machine's
+/// process table.
+pub fn tasks_allowed(workload: &Workload, variant: &str, params: &BTreeMap<String, u64>) -> u64 {
+    const MARGIN: u64 = 4096;
+    let size = params.get("size").copied().unwrap_or(0);
+    let per_task = match (workload.name, variant) {
+        ("spawn" | "sleepers", "thread") => size,
+        ("echo", "thread") => 2 * size,
+        _ => 0,
+    };
+    MARGIN + per_task + per_task / 8
+}
+
 pub fn find(name: &str) -> Option<&'static Workload> {
     WORKLOADS.iter().find(|workload| workload.name == name)
 }

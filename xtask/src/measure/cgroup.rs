@@ -33,19 +33,46 @@ pub enum Version {
     V2,
 }
 
-/// The memory cgroup this process is in: where trial groups are made.
+/// The two controllers trials are held by: memory (measured) and pids (limited).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Controller {
+    Memory,
+    Pids,
+}
+
+impl Controller {
+    fn name(self) -> &'static str {
+        match self {
+            Controller::Memory => "memory",
+            Controller::Pids => "pids",
+        }
+    }
+
+    /// A file every group with this controller has.
+    fn probe(self, version: Version) -> &'static str {
+        match (self, version) {
+            (Controller::Memory, Version::V1) => "memory.usage_in_bytes",
+            (Controller::Memory, Version::V2) => "memory.current",
+            (Controller::Pids, _) => "pids.max",
+        }
+    }
+}
+
+/// The cgroup of one controller this process is in: where trial groups are made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Parent {
     pub version: Version,
     pub dir: PathBuf,
+    pub controller: Controller,
 }
 
 impl Parent {
-    /// This process's memory cgroup, where the machine has one this process may use.
-    pub fn of_this_process() -> Option<Parent> {
+    /// This process's cgroup of `controller`, where the machine has one this process
+    /// may use.
+    pub fn of_this_process(controller: Controller) -> Option<Parent> {
         let cgroups = fs::read_to_string("/proc/self/cgroup").ok()?;
         let mountinfo = fs::read_to_string("/proc/self/mountinfo").ok()?;
-        Parent::locate(&cgroups, &mountinfo, Path::new("/"))
+        Parent::locate(controller, &cgroups, &mountinfo, Path::new("/"))
     }
 
     /// The memory cgroup named by a /proc/self/cgroup text, under the mount point that
@@ -53,28 +80,31 @@ impl Parent {
     /// `root` (`/` on a real machine, a temporary directory in tests). cgroup v1's
     /// memory hierarchy is preferred where both exist, because on a hybrid machine the
     /// memory controller is bound to v1 and the v2 tree has none.
-    pub fn locate(cgroups: &str, mountinfo: &str, root: &Path) -> Option<Parent> {
+    pub fn locate(
+        controller: Controller,
+        cgroups: &str,
+        mountinfo: &str,
+        root: &Path,
+    ) -> Option<Parent> {
+        let name = controller.name();
         let mounts: Vec<Mount> = mountinfo.lines().filter_map(Mount::parse).collect();
         let v1 = cgroups.lines().find_map(|line| {
             let mut fields = line.splitn(3, ':');
             let (_, controllers, path) = (fields.next()?, fields.next()?, fields.next()?);
-            controllers
-                .split(',')
-                .any(|c| c == "memory")
-                .then_some(path)
+            controllers.split(',').any(|c| c == name).then_some(path)
         });
         if let Some(path) = v1 {
-            let mount = mounts.iter().find(|m| {
-                m.fstype == "cgroup" && m.super_options.split(',').any(|o| o == "memory")
-            })?;
+            let mount = mounts
+                .iter()
+                .find(|m| m.fstype == "cgroup" && m.super_options.split(',').any(|o| o == name))?;
             let dir = mount.dir_of(path, root)?;
-            return dir
-                .join("memory.usage_in_bytes")
-                .is_file()
-                .then_some(Parent {
-                    version: Version::V1,
-                    dir,
-                });
+            // The hierarchy's root group has no limit files (no pids.max): a group is
+            // known by its cgroup.procs, and a child's files are checked when made.
+            return dir.join("cgroup.procs").is_file().then_some(Parent {
+                version: Version::V1,
+                dir,
+                controller,
+            });
         }
         let path = cgroups.lines().find_map(|line| line.strip_prefix("0::"))?;
         let mount = mounts.iter().find(|m| m.fstype == "cgroup2")?;
@@ -84,10 +114,11 @@ impl Parent {
         let handed_down = fs::read_to_string(dir.join("cgroup.subtree_control")).ok()?;
         handed_down
             .split_whitespace()
-            .any(|c| c == "memory")
+            .any(|c| c == name)
             .then_some(Parent {
                 version: Version::V2,
                 dir,
+                controller,
             })
     }
 
@@ -106,11 +137,13 @@ impl Parent {
             version: self.version,
             dir,
         };
-        if !group.usage_file().is_file() {
+        let probe = group.dir.join(self.controller.probe(self.version));
+        if !probe.is_file() {
             return Err(io::Error::other(format!(
-                "{} has no {} (no memory controller)",
+                "{} has no {} (no {} controller)",
                 group.dir.display(),
-                group.usage_file().display()
+                probe.display(),
+                self.controller.name()
             )));
         }
         Ok(group)
@@ -172,11 +205,11 @@ impl TrialCgroup {
         self.dir.join("cgroup.procs")
     }
 
-    fn usage_file(&self) -> PathBuf {
-        self.dir.join(match self.version {
-            Version::V1 => "memory.usage_in_bytes",
-            Version::V2 => "memory.current",
-        })
+    /// Holds the group to at most `tasks` processes and threads (`pids.max`): a
+    /// workload that forks without end fails its next fork instead of exhausting the
+    /// machine's process table.
+    pub fn limit_tasks(&self, tasks: u64) -> io::Result<()> {
+        fs::write(self.dir.join("pids.max"), tasks.to_string())
     }
 
     /// The group's high-water mark: everything the trial's processes were charged at
@@ -231,14 +264,16 @@ mod tests {
         let root = fake_tree();
         let dir = root.path().join("sys/fs/cgroup/memory/process_api/abc");
         fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("memory.usage_in_bytes"), "4517888\n").unwrap();
+        fs::write(dir.join("cgroup.procs"), "").unwrap();
         let cgroups = "4:memory:/process_api/abc\n1:cpu:/\n0::/\n";
-        let parent = Parent::locate(cgroups, HYBRID_MOUNTS, root.path()).unwrap();
+        let parent =
+            Parent::locate(Controller::Memory, cgroups, HYBRID_MOUNTS, root.path()).unwrap();
         assert_eq!(
             parent,
             Parent {
                 version: Version::V1,
-                dir
+                dir,
+                controller: Controller::Memory,
             }
         );
     }
@@ -250,9 +285,12 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let cgroups = "0::/user.slice/runner\n";
         fs::write(dir.join("cgroup.subtree_control"), "cpu io\n").unwrap();
-        assert_eq!(Parent::locate(cgroups, V2_MOUNTS, root.path()), None);
+        assert_eq!(
+            Parent::locate(Controller::Memory, cgroups, V2_MOUNTS, root.path()),
+            None
+        );
         fs::write(dir.join("cgroup.subtree_control"), "cpu memory pids\n").unwrap();
-        let parent = Parent::locate(cgroups, V2_MOUNTS, root.path()).unwrap();
+        let parent = Parent::locate(Controller::Memory, cgroups, V2_MOUNTS, root.path()).unwrap();
         assert_eq!(parent.version, Version::V2);
         assert_eq!(parent.dir, dir);
     }
@@ -265,25 +303,58 @@ mod tests {
             "35 31 0:32 /docker/c1 /sys/fs/cgroup/memory ro,nosuid - cgroup cgroup rw,memory\n";
         let dir = root.path().join("sys/fs/cgroup/memory/job");
         fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("memory.usage_in_bytes"), "1\n").unwrap();
-        let parent = Parent::locate("9:memory:/docker/c1/job\n", mounts, root.path()).unwrap();
+        fs::write(dir.join("cgroup.procs"), "").unwrap();
+        let parent = Parent::locate(
+            Controller::Memory,
+            "9:memory:/docker/c1/job\n",
+            mounts,
+            root.path(),
+        )
+        .unwrap();
         assert_eq!(parent.dir, dir);
         // A path outside the mounted subtree is not reachable: no group.
         assert_eq!(
-            Parent::locate("9:memory:/elsewhere\n", mounts, root.path()),
+            Parent::locate(
+                Controller::Memory,
+                "9:memory:/elsewhere\n",
+                mounts,
+                root.path()
+            ),
             None
         );
+    }
+
+    #[test]
+    fn the_pids_hierarchy_is_found_as_the_memory_one_is() {
+        let root = fake_tree();
+        let dir = root.path().join("sys/fs/cgroup/pids/job");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("cgroup.procs"), "").unwrap();
+        let mounts = format!(
+            "{HYBRID_MOUNTS}39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+        );
+        let cgroups = "8:pids:/job\n4:memory:/\n0::/\n";
+        let parent = Parent::locate(Controller::Pids, cgroups, &mounts, root.path()).unwrap();
+        assert_eq!((parent.version, parent.dir), (Version::V1, dir));
     }
 
     #[test]
     fn no_memory_controller_means_no_group() {
         let root = fake_tree();
         assert_eq!(
-            Parent::locate("1:cpu:/\n0::/\n", HYBRID_MOUNTS, root.path()),
+            Parent::locate(
+                Controller::Memory,
+                "1:cpu:/\n0::/\n",
+                HYBRID_MOUNTS,
+                root.path()
+            ),
             None,
             "a v1 memory line is missing and the unified tree has no subtree_control"
         );
-        assert_eq!(Parent::locate("", "", root.path()), None);
+        assert_eq!(
+            Parent::locate(Controller::Memory, "", "", root.path()),
+            None
+        );
     }
 
     #[test]
@@ -292,6 +363,7 @@ mod tests {
         let parent = Parent {
             version: Version::V2,
             dir: root.path().to_path_buf(),
+            controller: Controller::Memory,
         };
         // A plain directory has no memory.current: refused, and named.
         let error = parent.create().unwrap_err().to_string();
@@ -300,6 +372,7 @@ mod tests {
         let parent = Parent {
             version: Version::V1,
             dir: root.path().join("v1"),
+            controller: Controller::Memory,
         };
         fs::create_dir(&parent.dir).unwrap();
         // What the kernel would put in a new group, written by hand in a fake tree: the

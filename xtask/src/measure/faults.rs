@@ -89,7 +89,7 @@ fn a_writer_killed_at_any_point_leaves_only_complete_records() {
     }
     let dir = tempfile::tempdir().unwrap();
     let test = "measure::faults::a_writer_killed_at_any_point_leaves_only_complete_records";
-    // A fixed sequence of kill times from 5 to 80 ms: before the first write, inside
+    // A fixed sequence of kill times from 5 to 250 ms: before the first write, inside
     // writes and between them (a write of this record takes a few milliseconds here).
     let mut kills = 0;
     let mut seen = std::collections::BTreeSet::new();
@@ -98,7 +98,7 @@ fn a_writer_killed_at_any_point_leaves_only_complete_records() {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        let limit = Duration::from_micros(5_000 + state % 75_000);
+        let limit = Duration::from_micros(5_000 + state % 245_000);
         if spawn_child(test, dir.path(), "forever", limit) {
             kills += 1;
         }
@@ -134,4 +134,67 @@ fn two_processes_writing_one_history_at_once_both_land() {
     other.join().unwrap();
     // 40 records that all started in the same second on one machine: none replaced.
     assert_eq!(all_parse(dir.path(), &mut Default::default()), 40);
+}
+
+/// Processes of this machine whose command line is exactly `sleep <seconds>`.
+fn sleeping(seconds: &str) -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| std::fs::read(entry.ok()?.path().join("cmdline")).ok())
+        .filter(|cmdline| *cmdline == format!("sleep\0{seconds}\0").into_bytes())
+        .count()
+}
+
+#[test]
+fn a_fork_bomb_is_held_by_its_pids_group_and_killed_with_it() {
+    use super::cgroup::{Controller, Parent};
+    let Some(parent) = Parent::of_this_process(Controller::Pids) else {
+        eprintln!("skipped: this machine has no pids cgroup this process may use");
+        return;
+    };
+    let Ok(group) = parent.create() else {
+        eprintln!("skipped: no right to make a pids cgroup (run the tests as root)");
+        return;
+    };
+    group.limit_tasks(64).unwrap();
+    // Forks without end: each `sleep 4243` stays, until a fork fails.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("bomb.sh");
+    std::fs::write(&script, "#!/bin/sh\nwhile true; do sleep 4243 & done\n").unwrap();
+    let process = Cmd::new("/bin/sh")
+        .arg(&script)
+        .in_cgroup(group.procs())
+        .run_trial(Duration::from_secs(2), None)
+        .unwrap();
+    // The shell gives up when a fork is refused (dash exits), or runs to its limit.
+    assert!(
+        process.timed_out || process.exit != ExitKind::Code(0),
+        "the bomb ended well: {}",
+        process.exit
+    );
+    let events = std::fs::read_to_string(group.dir().join("pids.events")).unwrap_or_default();
+    let refused: u64 = events
+        .lines()
+        .find_map(|l| l.strip_prefix("max "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(refused > 0, "no fork was refused by pids.max: {events:?}");
+    // Killed with its process group: nothing it forked is left.
+    let mut left = sleeping("4243");
+    for _ in 0..50 {
+        if left == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        left = sleeping("4243");
+    }
+    assert_eq!(left, 0, "the bomb's children outlived it");
+    eprintln!(
+        "fork bomb held at 64 tasks: {refused} forks refused, ended by {}",
+        if process.timed_out {
+            "the time limit".to_string()
+        } else {
+            process.exit.to_string()
+        }
+    );
 }

@@ -27,9 +27,9 @@ pub struct Cmd {
     /// Variables whose values are never printed (tokens): shown as `***`.
     secrets: Vec<OsString>,
     dir: Option<PathBuf>,
-    /// A trial's memory cgroup (its `cgroup.procs`), which the trial process joins
+    /// The trial's cgroups (their `cgroup.procs`), which the trial process joins
     /// before `exec`: see [`super::cgroup`].
-    cgroup_procs: Option<PathBuf>,
+    cgroup_procs: Vec<PathBuf>,
 }
 
 /// As [`Display`](std::fmt::Display): a derived Debug would print secret values.
@@ -47,7 +47,7 @@ impl Cmd {
             envs: Vec::new(),
             secrets: Vec::new(),
             dir: None,
-            cgroup_procs: None,
+            cgroup_procs: Vec::new(),
         }
     }
 
@@ -88,9 +88,10 @@ impl Cmd {
         self
     }
 
-    /// Starts the process inside a cgroup, given by its `cgroup.procs` file.
+    /// Starts the process inside a cgroup, given by its `cgroup.procs` file (one per
+    /// hierarchy: on cgroup v1 memory and pids are two).
     pub fn in_cgroup(mut self, procs: impl Into<PathBuf>) -> Cmd {
-        self.cgroup_procs = Some(procs.into());
+        self.cgroup_procs.push(procs.into());
         self
     }
 
@@ -163,28 +164,31 @@ impl Cmd {
         // Its own process group, so that a timeout kills whatever the workload started.
         command.process_group(0);
         // Opened here (close-on-exec, as std opens every file), written in the child.
-        let procs = match &self.cgroup_procs {
-            Some(path) => Some(
+        let procs = self
+            .cgroup_procs
+            .iter()
+            .map(|path| {
                 std::fs::OpenOptions::new()
                     .write(true)
                     .open(path)
-                    .with_context(|| format!("opening {} for trial `{self}`", path.display()))?,
-            ),
-            None => None,
-        };
-        if let Some(procs) = &procs {
+                    .with_context(|| format!("opening {} for trial `{self}`", path.display()))
+            })
+            .collect::<Result<Vec<std::fs::File>>>()?;
+        if !procs.is_empty() {
             use std::os::fd::AsRawFd;
-            let fd = procs.as_raw_fd();
+            let fds: Vec<libc::c_int> = procs.iter().map(AsRawFd::as_raw_fd).collect();
             // SAFETY: the closure runs in the forked child before exec and calls only
-            // write(2), which is async-signal-safe; the fd stays open until after spawn.
+            // write(2), which is async-signal-safe, over a vector made before the fork;
+            // the fds stay open until after spawn.
             unsafe {
                 command.pre_exec(move || {
-                    // "0" is the writing process itself, in cgroup v1 and v2 alike.
-                    if libc::write(fd, b"0".as_ptr().cast(), 1) == 1 {
-                        Ok(())
-                    } else {
-                        Err(std::io::Error::last_os_error())
+                    for &fd in &fds {
+                        // "0" is the writing process itself, in cgroup v1 and v2 alike.
+                        if libc::write(fd, b"0".as_ptr().cast(), 1) != 1 {
+                            return Err(std::io::Error::last_os_error());
+                        }
                     }
+                    Ok(())
                 });
             }
         }

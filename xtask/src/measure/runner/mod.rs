@@ -26,7 +26,7 @@ use anyhow::{Context, Result};
 use super::plan::{self, Round, Selection, Series, Slot, ToolchainId};
 use super::process::Cmd;
 use super::trial::{self, Outcome};
-use super::{cgroup, instructions};
+use super::{catalogue, cgroup, instructions};
 use crate::record::summary::{format_ns, mib, series_median_ns_per_op};
 use crate::record::{
     Protocol, Provenance, ResultRecord, RunRecord, Status, ToolchainRecord, Trial,
@@ -99,6 +99,10 @@ pub struct TrialSettings {
     /// of its own; `None` where this process cannot make one (the workloads then read
     /// `/proc/meminfo` deltas, and say so).
     pub memory_cgroups: Option<cgroup::Parent>,
+    /// Where each trial gets a pids cgroup holding it to the tasks its workload needs
+    /// (`catalogue::tasks_allowed`), so that a workload that forks without end cannot
+    /// exhaust the machine; `None` where this process cannot make one.
+    pub pids_cgroups: Option<cgroup::Parent>,
 }
 
 impl TrialSettings {
@@ -117,7 +121,9 @@ impl TrialSettings {
             counted_rounds: COUNTED_ROUNDS,
             counting_binaries: BTreeMap::new(),
             emulator: None,
-            memory_cgroups: cgroup::Parent::of_this_process()
+            memory_cgroups: cgroup::Parent::of_this_process(cgroup::Controller::Memory)
+                .filter(|parent| parent.create().is_ok()),
+            pids_cgroups: cgroup::Parent::of_this_process(cgroup::Controller::Pids)
                 .filter(|parent| parent.create().is_ok()),
         })
     }
@@ -476,6 +482,25 @@ fn run_trial(job: &Job, round: u32, settings: &TrialSettings) -> Outcome {
             group = Some(made);
         }
     }
+    let tasks = catalogue::tasks_allowed(series.workload, series.variant, &series.params);
+    let mut pids_group = None;
+    if let Some(parent) = &settings.pids_cgroups {
+        match &group {
+            // On cgroup v2 one group holds both controllers: the memory group is limited.
+            Some(memory) if memory.dir().starts_with(&parent.dir) => {
+                let _ = memory.limit_tasks(tasks);
+            }
+            _ => {
+                if let Ok(made) = parent.create() {
+                    if made.limit_tasks(tasks).is_ok() {
+                        cmd = cmd.in_cgroup(made.procs());
+                        pids_group = Some(made);
+                    }
+                }
+            }
+        }
+    }
+    let _pids_group = pids_group;
     match cmd.run_trial(settings.timeout_of(series), settings.launcher.as_deref()) {
         Ok(process) => {
             let mut outcome = trial::interpret(series, round, sampling.samples, &process);

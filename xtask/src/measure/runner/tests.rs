@@ -129,6 +129,8 @@ fn every_failure_is_recorded_with_its_reason_and_the_run_goes_on() {
         counting_binaries: BTreeMap::new(),
         emulator: None,
         memory_cgroups: None,
+        // Real pids groups where this machine allows them: every trial joins one.
+        pids_cgroups: cgroup::Parent::of_this_process(cgroup::Controller::Pids),
     };
     let results = measure(&plan, &binaries, &settings);
     let by_variant = |variant: &str| results.iter().find(|r| r.variant == variant).unwrap();
