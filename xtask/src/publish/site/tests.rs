@@ -456,3 +456,85 @@ fn stored_comparisons_get_a_page_each_and_a_bad_one_is_skipped_with_a_warning() 
     assert!(built.rendered.warnings[0].contains("broken.json"));
     assert!(built.rendered.warnings[0].contains("expected \"versus.compare/1\""));
 }
+
+/// Set in a child of the kill test: render the site from this history (and the out
+/// and cache folders beside it), then exit.
+const SITE_CHILD: &str = "VERSUS_TEST_SITE_CHILD";
+
+/// The site build killed with SIGKILL at 20 points leaves the history byte for byte
+/// as it was, and the next build renders the whole site.
+#[test]
+fn a_site_build_killed_at_any_point_leaves_the_history_as_it_was() {
+    if let Ok(dir) = std::env::var(SITE_CHILD) {
+        let dir = Path::new(&dir);
+        render_with(
+            root(),
+            &dir.join("history"),
+            &dir.join("site"),
+            &dir.join("cache"),
+        )
+        .unwrap();
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let history_dir = work.path().join("history");
+    for record in history_of_steps() {
+        history::write(&history_dir, &record).unwrap();
+    }
+    let before: BTreeMap<PathBuf, Vec<u8>> = history::record_files(&history_dir)
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    let exe = std::env::current_exe().unwrap();
+    let test =
+        "publish::site::tests::a_site_build_killed_at_any_point_leaves_the_history_as_it_was";
+    let build = |limit: std::time::Duration| {
+        crate::measure::process::Cmd::new(&exe)
+            .args([test, "--exact", "--nocapture", "--test-threads=1"])
+            .env(SITE_CHILD, work.path())
+            .run_trial(limit, None)
+            .unwrap()
+    };
+    // One whole build, from an empty cache, sets the scale of the kill points.
+    let whole = build(std::time::Duration::from_secs(120));
+    assert!(!whole.timed_out && whole.exit == crate::measure::process::ExitKind::Code(0));
+    let mut kills = 0;
+    for i in 0..20u32 {
+        // Every fourth build starts over with an empty cache; the kill points spread
+        // from the start of the process to the end of a whole build.
+        if i % 4 == 0 {
+            let _ = std::fs::remove_dir_all(work.path().join("cache"));
+            let _ = std::fs::remove_dir_all(work.path().join("site"));
+        }
+        let at = whole.wall_ns * u64::from(i + 1) / 21;
+        let process = build(std::time::Duration::from_nanos(at.max(1_000_000)));
+        kills += u32::from(process.timed_out);
+    }
+    assert!(kills >= 5, "only {kills} of 20 builds were killed");
+    for (path, bytes) in &before {
+        assert_eq!(
+            &std::fs::read(path).unwrap(),
+            bytes,
+            "{} changed",
+            path.display()
+        );
+    }
+    assert_eq!(
+        history::record_files(&history_dir).unwrap().len(),
+        before.len()
+    );
+    let rendered = render_with(
+        root(),
+        &history_dir,
+        &work.path().join("site"),
+        &work.path().join("cache"),
+    )
+    .unwrap();
+    assert_eq!(rendered.runs, before.len());
+    assert!(rendered.warnings.is_empty(), "{:?}", rendered.warnings);
+    eprintln!("{kills} of 20 site builds killed; history unchanged; the next build renders");
+}
