@@ -12,6 +12,7 @@ use crate::cli::Test;
 use crate::measure::process::{find_on_path, on_path, Cmd};
 use crate::measure::synthetic::{self, Synthetic};
 use crate::publish::{self, site::browser};
+use crate::toolchains::audit::{self, Audit};
 use crate::toolchains::{selfcheck, target_dir};
 
 /// One named check.
@@ -91,6 +92,14 @@ impl Test {
             ("go test", Box::new(|| go(&go_dir, "test"))),
             ("actionlint (workflows)", Box::new(|| actionlint(root))),
             ("zizmor (workflows)", Box::new(|| zizmor(root))),
+            (
+                "audit: cargo-deny over both lockfiles, RustSec snapshot",
+                Box::new(|| cargo_deny(root)),
+            ),
+            (
+                "audit: govulncheck over go/ with every Go pin, vulndb snapshot",
+                Box::new(|| govulncheck(root)),
+            ),
             (
                 "vendored uPlot matches npm",
                 Box::new(|| uplot_matches_npm(root)),
@@ -176,13 +185,46 @@ fn missing_tool(program: &str, install: &str) -> Option<CheckResult> {
     if on_path(program) {
         return None;
     }
-    let why = format!("`{program}` is not installed; install it with `{install}`");
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    Some(if ci {
+    Some(unavailable(format!(
+        "`{program}` is not installed; install it with `{install}`"
+    )))
+}
+
+/// A check that lacks what it needs: skipped, except under CI, which installs it all.
+fn unavailable(why: String) -> CheckResult {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
         CheckResult::Failed(why)
     } else {
         CheckResult::Skipped(why)
-    })
+    }
+}
+
+/// Both lockfiles audited by cargo-deny against the RustSec snapshot
+/// (`toolchains::audit`, `deny.toml`).
+fn cargo_deny(root: &Path) -> Result<CheckResult> {
+    if let Some(result) = missing_tool("cargo-deny", audit::INSTALL_CARGO_DENY) {
+        return Ok(result);
+    }
+    Ok(judged(audit::cargo_deny(root)?))
+}
+
+/// The Go module audited by govulncheck with every Go pin against the vulndb snapshot
+/// (`toolchains::audit`, `go/vulncheck-exceptions.toml`).
+fn govulncheck(root: &Path) -> Result<CheckResult> {
+    let Some(govulncheck) = find_on_path("govulncheck") else {
+        return Ok(
+            missing_tool("govulncheck", audit::INSTALL_GOVULNCHECK).unwrap_or(CheckResult::Passed)
+        );
+    };
+    Ok(judged(audit::govulncheck(root, &govulncheck)?))
+}
+
+fn judged(audit: Audit) -> CheckResult {
+    match audit {
+        Audit::Clean => CheckResult::Passed,
+        Audit::Findings(why) => CheckResult::Failed(why),
+        Audit::Unavailable(why) => unavailable(why),
+    }
 }
 
 const INSTALL_GO: &str = "apt-get install golang-go (or the tarball from the Go site)";

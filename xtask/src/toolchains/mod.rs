@@ -14,8 +14,11 @@
 //! - `install` and `report`: what `doctor` and `toolchains --json` print;
 //! - `setup`: installing the missing pins, for `toolchains --install`;
 //! - `selfcheck`: every workload built and run once at quick size, natively and under
-//!   an emulator, for `cargo xtask test`.
+//!   an emulator, for `cargo xtask test`;
+//! - `audit`: the dependencies audited offline (cargo-deny, govulncheck), for `cargo
+//!   xtask test`.
 
+pub mod audit;
 mod build;
 pub(crate) mod discover;
 mod install;
