@@ -17,6 +17,8 @@
 mod bad_input;
 #[cfg(test)]
 pub mod fixtures;
+#[cfg(test)]
+mod fuzz_regressions;
 pub mod histogram;
 pub mod history;
 pub mod machine;
