@@ -4,9 +4,9 @@
 //! `record::histogram::decode`) and judges it against the series it was run for.
 //!
 //! The input is the process's stdout; after a NUL byte, its stderr (a stderr that
-//! starts with `!` makes the exit code 1, with `?` the trial timed out, with `#`
-//! stdout overflowed its limit). An input that
-//! starts with byte 0xFF is a histogram instead: the bytes after it, in base64, become
+//! starts with `!` makes the exit code 1, with `?` the trial timed out, with `#` stdout
+//! overflowed its limit). An input that starts with byte 0xFF is a histogram
+//! instead: the bytes after it, in base64, become
 //! the `histogram` of a valid `actors` result, so that the decoder is fuzzed on the
 //! binary encoding rather than through base64 and JSON. The series is the catalogue's
 //! (quick size, with its samples per trial) of the workload, variant and language the
