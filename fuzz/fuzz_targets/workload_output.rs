@@ -18,14 +18,11 @@
 //! column where it breaks; a result object that was accepted, printed again and
 //! interpreted again, gives the same trial.
 //!
-//! Inputs that reach the two known bugs of the histogram decoder (docs/fuzzing.md: a
-//! V2 header whose payload length is far beyond the bytes given, allocated before it
-//! is read; a count of `i64::MIN`, negated with overflow) are skipped unless
-//! `VERSUS_FUZZ_KNOWN_BUGS=1`.
+//! The histogram inputs that found the decoder's bugs (docs/fuzzing.md) are kept in
+//! fuzz/regressions/workload_output, and as tests in xtask/src/record/fuzz_regressions.rs.
 #![no_main]
 
 use std::collections::BTreeMap;
-use std::io::Read;
 
 use base64::Engine;
 use libfuzzer_sys::{fuzz_mutator, fuzz_target};
@@ -34,14 +31,10 @@ use versus_fuzz::measure::catalogue::{self, Lang};
 use versus_fuzz::measure::plan::Series;
 use versus_fuzz::measure::process::{ExitKind, TrialProcess};
 use versus_fuzz::measure::trial::interpret;
-use versus_fuzz::record::{Status, WorkloadOutput};
+use versus_fuzz::record::{histogram, Status};
 
 /// A valid result object of `actors` (quick size), printed by versus-rs.
 const ACTORS: &str = include_str!("../seeds/workload_output/actors-rust.json");
-
-/// The largest payload a histogram may claim before the decoder's allocation counts
-/// as the known bug rather than work.
-const KNOWN_BUG_PAYLOAD: usize = 16 << 20;
 
 fn series_for(stdout: &str) -> (Series, u32) {
     let value: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_default();
@@ -80,76 +73,8 @@ fn series_for(stdout: &str) -> (Series, u32) {
     (series, workload.quick_sampling.samples)
 }
 
-fn be_u32(bytes: &[u8], at: usize) -> Option<usize> {
-    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
-}
-
-/// Whether a histogram reaches a known bug of the decoder: a V2 header that claims a
-/// payload far beyond the bytes it has (the decoder allocates and zeroes the claimed
-/// length before reading it), or a count of `i64::MIN`.
-fn reaches_known_bug(histogram: &str) -> bool {
-    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(histogram.trim()) else {
-        return false;
-    };
-    let inner = match be_u32(&bytes, 0) {
-        Some(0x1c84_9313) => bytes,
-        Some(0x1c84_9314) => {
-            let Some(length) = be_u32(&bytes, 4) else {
-                return false;
-            };
-            let compressed = &bytes[8..bytes.len().min(8 + length)];
-            let mut inflated = Vec::new();
-            // Inflated as far as the fuzzer's inputs can reach, and no further.
-            let _ = flate2::read::ZlibDecoder::new(compressed)
-                .take(1 << 20)
-                .read_to_end(&mut inflated);
-            inflated
-        }
-        _ => return false,
-    };
-    let Some(payload) = be_u32(&inner, 4) else {
-        return false;
-    };
-    payload > KNOWN_BUG_PAYLOAD || has_count_of_i64_min(inner.get(40..).unwrap_or_default())
-}
-
-/// Whether a V2 payload holds the number whose zigzag decoding is `i64::MIN`: nine
-/// bytes that LEB128-decode to `u64::MAX`, which the decoder negates (an overflow,
-/// a panic where overflow checks are on, as in xtask's dev profile).
-fn has_count_of_i64_min(payload: &[u8]) -> bool {
-    let mut at = 0;
-    while at < payload.len() {
-        let (mut value, mut read) = (0u64, 0);
-        for (i, byte) in payload[at..].iter().enumerate().take(9) {
-            read = i + 1;
-            if i == 8 {
-                value |= u64::from(*byte) << 56;
-                break;
-            }
-            value |= u64::from(byte & 0x7f) << (7 * i);
-            if byte & 0x80 == 0 {
-                break;
-            }
-        }
-        if value == u64::MAX {
-            return true;
-        }
-        at += read;
-    }
-    false
-}
-
 fn run(stdout: &[u8], stderr: &[u8]) {
     let text = String::from_utf8_lossy(stdout);
-    if std::env::var_os("VERSUS_FUZZ_KNOWN_BUGS").is_none() {
-        let output: Option<WorkloadOutput> = serde_json::from_str(text.trim()).ok();
-        if output
-            .and_then(|o| o.histogram)
-            .is_some_and(|h| reaches_known_bug(&h))
-        {
-            return;
-        }
-    }
     let (series, samples) = series_for(&text);
     let label = series.label();
     let process = TrialProcess {
@@ -212,9 +137,26 @@ fn run(stdout: &[u8], stderr: &[u8]) {
 fuzz_target!(|data: &[u8]| {
     if let Some(histogram) = data.strip_prefix(&[0xff]) {
         let mut actors: serde_json::Value = serde_json::from_str(ACTORS).expect("the seed parses");
-        actors["histogram"] = base64::engine::general_purpose::STANDARD
-            .encode(histogram)
-            .into();
+        let text = base64::engine::general_purpose::STANDARD.encode(histogram);
+        // The quick reading the site and the tables use agrees with the decoder: both
+        // accept a histogram or both refuse it, and the counts and values are the same.
+        let wanted = [0.0, 0.5, 0.99, 1.0];
+        match (histogram::decode(&text), histogram::quantiles(&text, &wanted)) {
+            (Ok(decoded), Ok((count, values))) => {
+                assert_eq!(count, decoded.len(), "the count, read without decoding");
+                if count > 0 {
+                    assert_eq!(values[1], decoded.value_at_quantile(0.5), "p50");
+                    assert_eq!(values[3], decoded.value_at_quantile(1.0), "max");
+                }
+            }
+            (Err(_), Err(_)) => {}
+            (decoded, read) => panic!(
+                "decode and quantiles disagree: {:?} vs {:?}",
+                decoded.map(|h| h.len()).map_err(|e| format!("{e:#}")),
+                read.map_err(|e| format!("{e:#}"))
+            ),
+        }
+        actors["histogram"] = text.into();
         run(
             &serde_json::to_vec(&actors).expect("a value serialises"),
             b"",

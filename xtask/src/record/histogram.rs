@@ -11,13 +11,17 @@ use base64::Engine;
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 
-/// Decodes one histogram from its base64 text.
+/// Decodes one histogram from its base64 text. The text comes from a workload's stdout
+/// or a run record, so it is checked before `hdrhistogram` sees it: that decoder sizes
+/// its buffer by the payload length the header claims (4 GiB from 40 bytes) and negates
+/// a count of `i64::MIN` (a panic where overflow checks are on) — both found by fuzzing
+/// (docs/fuzzing.md). A histogram that passes `read_counts` cannot reach either.
 pub fn decode(base64_text: &str) -> Result<Histogram<u64>> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(base64_text.trim())
-        .context("decoding the histogram's base64")?;
+    let encoded = Encoded::from_base64(base64_text)?;
+    let values = highest_equivalents(encoded.low, encoded.high, encoded.digits)?;
+    read_counts(encoded.payload(), values.len())?;
     Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
+        .deserialize(&mut encoded.v2.as_slice())
         .map_err(|error| anyhow::anyhow!("decoding the V2 histogram: {error:?}"))
 }
 
@@ -29,75 +33,9 @@ pub fn decode(base64_text: &str) -> Result<Histogram<u64>> {
 /// encoded counts instead, and maps a count's index to its value with a table made
 /// once per histogram shape by the `hdrhistogram` crate itself.
 pub fn quantiles(base64_text: &str, quantiles: &[f64]) -> Result<(u64, Vec<u64>)> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(base64_text.trim())
-        .context("decoding the histogram's base64")?;
-    let be_u32 = |b: &[u8], at: usize| -> Result<u32> {
-        Ok(u32::from_be_bytes(
-            b.get(at..at + 4)
-                .context("a truncated histogram")?
-                .try_into()?,
-        ))
-    };
-    let be_u64 = |b: &[u8], at: usize| -> Result<u64> {
-        Ok(u64::from_be_bytes(
-            b.get(at..at + 8)
-                .context("a truncated histogram")?
-                .try_into()?,
-        ))
-    };
-    // The cookies of the V2 encoding (with the word-size bits HdrHistogram sets).
-    const V2: u32 = 0x1c84_9303 | 0x10;
-    const V2_DEFLATE: u32 = 0x1c84_9304 | 0x10;
-    let inflated;
-    let encoded: &[u8] = match be_u32(&bytes, 0)? {
-        V2 => &bytes,
-        V2_DEFLATE => {
-            let length = be_u32(&bytes, 4)? as usize;
-            let compressed = bytes.get(8..8 + length).context("a truncated histogram")?;
-            let mut out = Vec::new();
-            flate2::read::ZlibDecoder::new(compressed)
-                .read_to_end(&mut out)
-                .context("inflating the histogram")?;
-            inflated = out;
-            &inflated
-        }
-        other => bail!("not a V2 histogram (cookie {other:#x})"),
-    };
-    if be_u32(encoded, 0)? != V2 {
-        bail!("not a V2 histogram inside the deflate envelope");
-    }
-    let payload_length = be_u32(encoded, 4)? as usize;
-    if be_u32(encoded, 8)? != 0 {
-        bail!("a normalizing index offset, which the workloads never write");
-    }
-    let digits = u8::try_from(be_u32(encoded, 12)?).context("significant digits")?;
-    let (low, high) = (be_u64(encoded, 16)?, be_u64(encoded, 24)?);
-    let payload = encoded
-        .get(40..40 + payload_length)
-        .context("a truncated histogram payload")?;
-    let values = highest_equivalents(low, high, digits)?;
-    // (index, count) of every non-zero count, in index order.
-    let mut counts: Vec<(usize, u64)> = Vec::new();
-    let (mut at, mut index) = (0usize, 0usize);
-    while at < payload.len() {
-        let (zigzag, read) = varint(&payload[at..])?;
-        at += read;
-        let value = ((zigzag >> 1) as i64) ^ -((zigzag & 1) as i64);
-        if value < 0 {
-            index = index
-                .checked_add(value.unsigned_abs() as usize)
-                .context("a histogram's run of zeros overflows")?;
-        } else {
-            if value > 0 {
-                if index >= values.len() {
-                    bail!("a histogram's counts run past its range");
-                }
-                counts.push((index, value as u64));
-            }
-            index += 1;
-        }
-    }
+    let encoded = Encoded::from_base64(base64_text)?;
+    let values = highest_equivalents(encoded.low, encoded.high, encoded.digits)?;
+    let counts = read_counts(encoded.payload(), values.len())?;
     let total: u64 = counts.iter().map(|(_, count)| count).sum();
     let at_quantile = |quantile: f64| -> u64 {
         let quantile = quantile.clamp(0.0, 1.0);
@@ -112,6 +50,129 @@ pub fn quantiles(base64_text: &str, quantiles: &[f64]) -> Result<(u64, Vec<u64>)
         0
     };
     Ok((total, quantiles.iter().map(|q| at_quantile(*q)).collect()))
+}
+
+/// The largest V2 encoding inflated from a deflate envelope. The workloads' widest
+/// shape (1 ns to 60 s, three digits) has about 40,000 counts of at most nine bytes
+/// each; a hundred times that is room enough and stops a deflate bomb.
+const INFLATED_LIMIT: u64 = 40 << 20;
+
+/// A histogram's V2 encoding, out of its base64 and (where present) deflate envelope,
+/// with the header read and the payload length checked against the bytes there are.
+struct Encoded {
+    /// The whole V2 encoding, cookie first, as `hdrhistogram` reads it.
+    v2: Vec<u8>,
+    payload_length: usize,
+    low: u64,
+    high: u64,
+    digits: u8,
+}
+
+impl Encoded {
+    const HEADER: usize = 40;
+
+    fn from_base64(base64_text: &str) -> Result<Encoded> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(base64_text.trim())
+            .context("decoding the histogram's base64")?;
+        // The cookies of the V2 encoding (with the word-size bits HdrHistogram sets).
+        const V2: u32 = 0x1c84_9303 | 0x10;
+        const V2_DEFLATE: u32 = 0x1c84_9304 | 0x10;
+        let v2 = match be_u32(&bytes, 0)? {
+            V2 => bytes,
+            V2_DEFLATE => {
+                let length = be_u32(&bytes, 4)? as usize;
+                let compressed = bytes
+                    .get(8..8usize.saturating_add(length))
+                    .context("a truncated histogram: the deflate envelope is cut short")?;
+                let mut out = Vec::new();
+                flate2::read::ZlibDecoder::new(compressed)
+                    .take(INFLATED_LIMIT + 1)
+                    .read_to_end(&mut out)
+                    .context("inflating the histogram")?;
+                if out.len() as u64 > INFLATED_LIMIT {
+                    bail!(
+                        "a histogram that inflates past {} MiB, far more than any shape \
+                         the workloads write",
+                        INFLATED_LIMIT >> 20
+                    );
+                }
+                out
+            }
+            other => bail!("not a V2 histogram (cookie {other:#x})"),
+        };
+        if be_u32(&v2, 0)? != V2 {
+            bail!("not a V2 histogram inside the deflate envelope");
+        }
+        let payload_length = be_u32(&v2, 4)? as usize;
+        if be_u32(&v2, 8)? != 0 {
+            bail!("a normalizing index offset, which the workloads never write");
+        }
+        let digits = u8::try_from(be_u32(&v2, 12)?).context("significant digits")?;
+        let (low, high) = (be_u64(&v2, 16)?, be_u64(&v2, 24)?);
+        let available = v2.len().saturating_sub(Self::HEADER);
+        if payload_length > available {
+            bail!(
+                "a truncated histogram: its header claims a payload of {payload_length} bytes \
+                 and {available} follow"
+            );
+        }
+        Ok(Encoded {
+            v2,
+            payload_length,
+            low,
+            high,
+            digits,
+        })
+    }
+
+    fn payload(&self) -> &[u8] {
+        &self.v2[Self::HEADER..Self::HEADER + self.payload_length]
+    }
+}
+
+fn be_u32(bytes: &[u8], at: usize) -> Result<u32> {
+    let word = bytes.get(at..at + 4).context("a truncated histogram")?;
+    Ok(u32::from_be_bytes(word.try_into()?))
+}
+
+fn be_u64(bytes: &[u8], at: usize) -> Result<u64> {
+    let word = bytes.get(at..at + 8).context("a truncated histogram")?;
+    Ok(u64::from_be_bytes(word.try_into()?))
+}
+
+/// (index, count) of every non-zero count of a V2 payload, in index order, checked
+/// against a shape of `length` counts: every count and run of zeros inside it, no count
+/// negative or past `i64::MAX`, and the total within a `u64`.
+fn read_counts(payload: &[u8], length: usize) -> Result<Vec<(usize, u64)>> {
+    let mut counts: Vec<(usize, u64)> = Vec::new();
+    let (mut at, mut index, mut total) = (0usize, 0usize, 0u64);
+    while at < payload.len() {
+        let (zigzag, read) = varint(&payload[at..])?;
+        at += read;
+        let value = ((zigzag >> 1) as i64) ^ -((zigzag & 1) as i64);
+        if value == i64::MIN {
+            bail!("a histogram's count is out of range ({value})");
+        }
+        if value < 0 {
+            index = index
+                .checked_add(value.unsigned_abs() as usize)
+                .filter(|index| *index <= length)
+                .context("a histogram's run of zeros runs past its range")?;
+            continue;
+        }
+        if index >= length {
+            bail!("a histogram's counts run past its range of {length}");
+        }
+        if value > 0 {
+            total = total
+                .checked_add(value as u64)
+                .context("a histogram's total count overflows")?;
+            counts.push((index, value as u64));
+        }
+        index += 1;
+    }
+    Ok(counts)
 }
 
 /// The highest value equivalent to each count index of a histogram shape.
