@@ -110,6 +110,12 @@ impl Encoded {
         }
         let digits = u8::try_from(be_u32(&v2, 12)?).context("significant digits")?;
         let (low, high) = (be_u64(&v2, 16)?, be_u64(&v2, 24)?);
+        // The integer-to-double ratio of a histogram of doubles; `hdrhistogram` decodes
+        // only 1.0, and the workloads record integers.
+        let ratio = f64::from_bits(be_u64(&v2, 32)?);
+        if ratio != 1.0 {
+            bail!("an integer-to-double ratio of {ratio}, which the workloads never write");
+        }
         let available = v2.len().saturating_sub(Self::HEADER);
         if payload_length > available {
             bail!(
