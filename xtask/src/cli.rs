@@ -151,6 +151,24 @@ pub enum HistoryCommand {
     /// sizes, raw trials, histograms), from a seeded generator: to measure the site at
     /// the scale of years of CI runs.
     Generate(Generate),
+    /// Drop the raw samples and histograms of all but the newest N runs of every series,
+    /// keeping the figures computed from them (the site and `compare` still show them).
+    /// Each record is replaced in one rename, after the pruned copy is checked to give
+    /// the same figures; a killed prune leaves every record whole.
+    Prune(HistoryPrune),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryPrune {
+    /// The history directory [default: $VERSUS_HISTORY, else history/].
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+    /// How many of each series' newest runs keep their raw samples and histograms.
+    #[arg(long, value_name = "N")]
+    pub keep_raw: usize,
+    /// Say what would be pruned, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

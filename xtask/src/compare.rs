@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::analyse::compare;
 use crate::cli::{Compare, CompareFormat};
@@ -14,14 +14,27 @@ use crate::record::RunRecord;
 impl Compare {
     pub fn run(self, root: &Path) -> Result<()> {
         let history_dir = history::resolve(root, self.history.clone());
-        let read = |names: &str| -> Result<Vec<RunRecord>> {
-            names
+        // One side may be several records (`a,b,c`): a bad one among them is left out
+        // with a warning naming it; a side with no readable record is an error.
+        let read = |side: &str, names: &str| -> Result<Vec<RunRecord>> {
+            let paths = names
                 .split(',')
                 .filter(|name| !name.trim().is_empty())
-                .map(|name| history::read(&resolve_run(name.trim(), &history_dir)?))
-                .collect()
+                .map(|name| resolve_run(name.trim(), &history_dir))
+                .collect::<Result<Vec<_>>>()?;
+            let (records, unreadable) = history::read_each(&paths)
+                .with_context(|| format!("reading the {side} side's records"))?;
+            for bad in &unreadable {
+                eprintln!(
+                    "warning: the {side} side leaves out {}: {} (`cargo xtask history check` \
+                     lists every bad record)",
+                    bad.path.display(),
+                    bad.reason
+                );
+            }
+            Ok(records)
         };
-        let (base, head) = (read(&self.base)?, read(&self.head)?);
+        let (base, head) = (read("base", &self.base)?, read("head", &self.head)?);
         let settings = self.thresholds.settings()?;
         let comparison = compare::compare(&base, &head, &settings);
         match self.format {

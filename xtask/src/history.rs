@@ -1,6 +1,7 @@
 //! `cargo xtask history`: work with a history as a whole. `check` reads every record
-//! and names each bad one; `generate` writes a synthetic history (`measure::synthetic`),
-//! to measure the site at the scale of years of CI runs.
+//! and names each bad one; `prune` drops old raw data and keeps its summaries
+//! (`record::prune`); `generate` writes a synthetic history (`measure::synthetic`), to
+//! measure the site at the scale of years of CI runs.
 
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use anyhow::{bail, Result};
 use crate::cli::{History, HistoryCommand};
 use crate::measure::catalogue;
 use crate::measure::synthetic::{self, Synthetic};
-use crate::record::history;
+use crate::record::{history, prune};
 
 /// A result whose workload this build's catalogue does not know, named by its field.
 fn unknown_workload(record: &crate::record::RunRecord) -> Option<String> {
@@ -48,6 +49,38 @@ impl History {
                         dir.display()
                     );
                 }
+                Ok(())
+            }
+            HistoryCommand::Prune(args) => {
+                let dir = history::resolve(root, args.history);
+                let now = crate::record::rfc3339(time::OffsetDateTime::now_utc());
+                let pruned = prune::prune(&dir, args.keep_raw, &now, args.dry_run)?;
+                for (path, reason) in &pruned.unreadable {
+                    eprintln!(
+                        "warning: skipped {}, left as it is: {reason} (`cargo xtask history \
+                         check` lists every bad record)",
+                        path.display()
+                    );
+                }
+                let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+                eprintln!(
+                    "{}: {} records read; {} {} results ({} trials) in {} records, the \
+                     raw data of all but the newest {} runs of each series: {:.1} MiB → \
+                     {:.1} MiB",
+                    dir.display(),
+                    pruned.records_read,
+                    if args.dry_run {
+                        "would prune"
+                    } else {
+                        "pruned"
+                    },
+                    pruned.results_pruned,
+                    pruned.trials_pruned,
+                    pruned.records_pruned,
+                    args.keep_raw,
+                    mib(pruned.bytes_before),
+                    mib(pruned.bytes_after),
+                );
                 Ok(())
             }
             HistoryCommand::Generate(args) => {

@@ -1,5 +1,6 @@
-//! The history under faults (here because only `measure` starts processes): writers killed with SIGKILL at random points, and two
-//! processes writing to one history at once. Each test re-runs this test binary as the
+//! The history under faults (here because only `measure` starts processes): writers
+//! and `history prune` killed with SIGKILL at random points, and two processes writing
+//! to one history at once. Each test re-runs this test binary as the
 //! writer (selected by an environment variable), so that the kill hits a real process
 //! in the middle of real writes.
 
@@ -46,9 +47,15 @@ fn child(dir: &Path, mode: &str) {
                 history::write_run(dir, big_record("2026-12-02T04:00:00Z")).unwrap();
             }
         }
+        "prune" => {
+            crate::record::prune::prune(dir, 2, PRUNED_AT, false).unwrap();
+        }
         other => panic!("unknown mode {other}"),
     }
 }
+
+/// The time a prune under test records.
+const PRUNED_AT: &str = "2026-12-02T12:00:00Z";
 
 /// Runs this test as a child in `mode` against `dir`, killed after `limit`.
 fn spawn_child(test: &str, dir: &Path, mode: &str, limit: Duration) -> bool {
@@ -197,4 +204,84 @@ fn a_fork_bomb_is_held_by_its_pids_group_and_killed_with_it() {
             process.exit.to_string()
         }
     );
+}
+
+/// A file of the history as it was, and as a whole prune leaves it.
+type States = std::collections::BTreeMap<std::path::PathBuf, (Vec<u8>, Vec<u8>)>;
+
+#[test]
+fn a_prune_killed_at_any_point_leaves_every_record_whole_as_it_was_or_pruned() {
+    if let Ok(dir) = std::env::var(WRITER) {
+        return child(Path::new(&dir), &std::env::var(MODE).unwrap());
+    }
+    let test = "measure::faults::a_prune_killed_at_any_point_leaves_every_record_whole_as_it_was_or_pruned";
+    let dir = tempfile::tempdir().unwrap();
+    for n in 0..6 {
+        history::write_run(dir.path(), big_record(&format!("2026-12-01T00:00:{n:02}Z"))).unwrap();
+    }
+    let originals: Vec<(std::path::PathBuf, Vec<u8>)> = history::record_files(dir.path())
+        .unwrap()
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect();
+    let restore = || {
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            std::fs::remove_file(entry.unwrap().path()).unwrap();
+        }
+        for (path, bytes) in &originals {
+            std::fs::write(path, bytes).unwrap();
+        }
+    };
+    // A whole prune here, timed: the kills fall anywhere in one.
+    let started = std::time::Instant::now();
+    let pruned = crate::record::prune::prune(dir.path(), 2, PRUNED_AT, false).unwrap();
+    let whole = started.elapsed();
+    assert_eq!(pruned.records_pruned, 4);
+    let states: States = originals
+        .iter()
+        .map(|(path, bytes)| (path.clone(), (bytes.clone(), std::fs::read(path).unwrap())))
+        .collect();
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let (mut kills, mut partly) = (0, 0);
+    for _ in 0..24 {
+        restore();
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        // From 2 ms to a little more than a whole prune, the child's start-up included.
+        let limit = Duration::from_micros(2_000 + state % (whole.as_micros() as u64 * 6 / 5 + 1));
+        if spawn_child(test, dir.path(), "prune", limit) {
+            kills += 1;
+        }
+        let mut done = 0;
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue; // a temporary file the kill left: never read as a record
+            }
+            let (before, after) = states
+                .get(&path)
+                .unwrap_or_else(|| panic!("a kill left {name}"));
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                &bytes == before || &bytes == after,
+                "{name} is neither as it was nor pruned after a kill at {limit:?}"
+            );
+            history::read(&path).unwrap();
+            done += usize::from(&bytes == after && before != after);
+        }
+        partly += usize::from(done > 0 && done < 4);
+        // What a killed prune left, a second prune finishes.
+        crate::record::prune::prune(dir.path(), 2, PRUNED_AT, false).unwrap();
+        for (path, (_, after)) in &states {
+            assert_eq!(&std::fs::read(path).unwrap(), after, "{}", path.display());
+        }
+    }
+    eprintln!("{kills} kills of a {whole:?} prune, {partly} in its middle");
+    assert!(kills >= 12, "only {kills} of 24 prunes were killed");
+    assert!(partly >= 1, "no kill fell between two records");
 }

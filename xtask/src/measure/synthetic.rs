@@ -400,6 +400,7 @@ fn result(
                 max_rss_bytes: (12u64 << 20) + rng.random_range(0..(1u64 << 20)),
                 error: None,
                 instructions: None,
+                pruned: None,
             }
         })
         .collect();
@@ -421,6 +422,7 @@ fn result(
         checksum,
         implausible,
         trials,
+        pruned: None,
     }
 }
 

@@ -43,6 +43,7 @@ pub fn interpret(
         max_rss_bytes: process.max_rss_bytes,
         error: None,
         instructions: None,
+        pruned: None,
     };
     let label = series.label();
     let stderr_tail = tail(&String::from_utf8_lossy(&process.stderr));
@@ -220,6 +221,7 @@ pub fn assemble(series: &Series, outcomes: Vec<Outcome>) -> ResultRecord {
         checksum,
         implausible,
         trials,
+        pruned: None,
     }
 }
 
@@ -328,7 +330,9 @@ mod tests {
                 max_rss_bytes: 1,
                 error: None,
                 instructions: None,
+                pruned: None,
             }],
+            pruned: None,
         }
     }
 

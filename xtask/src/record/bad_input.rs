@@ -120,7 +120,7 @@ fn each_kind_of_bad_record_is_refused_naming_the_file_and_field() {
             valid
                 .replacen("versus.run/1", "versus.run/2", 1)
                 .into_bytes(),
-            "this build reads \"versus.run/1\" only",
+            "this build reads \"versus.run/1\" (a newer versus",
         ),
         ("empty", Vec::new(), "truncated at"),
         (
@@ -242,6 +242,35 @@ fn a_read_only_history_refuses_the_write_naming_it() {
     assert!(error.contains("Read-only file system"), "{error}");
     assert!(
         error.contains(&disk.dir.path().display().to_string()),
+        "{error}"
+    );
+}
+
+/// The golden records of earlier builds (xtask/tests/golden/older, each named after the
+/// commit that wrote it) read through the one migration, with the fields added since
+/// at their defaults.
+#[test]
+fn records_written_by_earlier_builds_read_through_the_migration() {
+    let older = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/older");
+    let mut read = 0;
+    for entry in std::fs::read_dir(&older).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let record = super::migrate(super::RUN_SCHEMA, &text)
+            .unwrap_or_else(|error| panic!("{}: {error:#}", path.display()));
+        assert_eq!(record, history::read(&path).unwrap());
+        // Added since: the machine's tuning, each result's pruned summary.
+        assert_eq!(record.machine.tuning, Default::default());
+        assert!(record.results.iter().all(|r| r.pruned.is_none()));
+        read += 1;
+    }
+    assert_eq!(read, 3);
+    assert_eq!(super::READS.last(), Some(&super::RUN_SCHEMA));
+    let error = super::migrate("versus.run/0", "{}")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("this build reads \"versus.run/1\""),
         "{error}"
     );
 }

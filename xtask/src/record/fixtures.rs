@@ -88,6 +88,7 @@ pub fn result(workload: &str, variant: &str, ns_per_op: &[f64]) -> ResultRecord 
         checksum: Some("499500".to_string()),
         implausible: None,
         trials,
+        pruned: None,
     }
 }
 
@@ -105,6 +106,7 @@ pub fn trial(round: u32, ns_per_op: f64, max_rss_bytes: u64) -> Trial {
         max_rss_bytes,
         error: None,
         instructions: None,
+        pruned: None,
     }
 }
 

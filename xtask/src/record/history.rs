@@ -118,13 +118,62 @@ pub fn write_comparison(history: &Path, name: &str, json: &str) -> Result<PathBu
 
 /// Writes `bytes` to a path that must not exist yet, atomically.
 pub fn write_new(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    let temporary = write_temporary(path, bytes)?;
+    // No check that `path` is free: link(2) is the check, and it cannot race.
+    // link(2) refuses an existing destination, unlike rename(2): a concurrent writer of
+    // the same name loses cleanly instead of replacing a record.
+    let linked = std::fs::hard_link(&temporary, path).with_context(|| {
+        if path.exists() {
+            format!(
+                "{} already exists; history files are never overwritten",
+                path.display()
+            )
+        } else {
+            format!("moving {} to {}", temporary.display(), path.display())
+        }
+    });
+    let _ = std::fs::remove_file(&temporary);
+    linked?;
+    sync_directory(path);
+    Ok(path.to_path_buf())
+}
+
+/// Replaces the record file at `path` with `bytes` in one rename(2), so that a reader
+/// or a crash sees the old file or the new one, whole, never a mix — provided the file
+/// still holds `expected` (what the caller read and derived `bytes` from); otherwise
+/// nothing is changed. Only `history prune` replaces a record, with a pruned copy that
+/// it has checked gives the same figures.
+pub fn replace(path: &Path, expected: &[u8], bytes: &[u8]) -> Result<()> {
+    let temporary = write_temporary(path, bytes)?;
+    let replaced = (|| {
+        let current =
+            std::fs::read(path).with_context(|| format!("reading {} again", path.display()))?;
+        if current != expected {
+            bail!(
+                "{} changed while it was being pruned; it is left as it is",
+                path.display()
+            );
+        }
+        std::fs::rename(&temporary, path)
+            .with_context(|| format!("moving {} to {}", temporary.display(), path.display()))
+    })();
+    if replaced.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    replaced?;
+    sync_directory(path);
+    Ok(())
+}
+
+/// Writes `bytes` and a newline to a new hidden file beside `path` and flushes it to
+/// disk; returns its path. The name holds the process and a counter: two threads (or
+/// processes) writing at once never share a temporary file. Readers skip hidden files.
+fn write_temporary(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
     let dir = path.parent().context("a record path has a directory")?;
     let name = path
         .file_name()
         .context("a record path has a file name")?
         .to_string_lossy();
-    // The process and a counter: two threads (or processes) writing at once never
-    // share a temporary file.
     static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let temporary = dir.join(format!(
         ".{name}.tmp-{}-{}",
@@ -138,32 +187,28 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
         .create_new(true)
         .open(&temporary)
         .with_context(|| format!("creating {}", temporary.display()))?;
-    // No check that `path` is free: link(2) below is the check, and it cannot race.
-    let result = (|| {
+    let written = (|| {
         file.write_all(bytes)
             .with_context(|| format!("writing {}", temporary.display()))?;
-        file.write_all(b"\n")?;
+        file.write_all(b"\n")
+            .with_context(|| format!("writing {}", temporary.display()))?;
         file.sync_all()
-            .with_context(|| format!("flushing {}", temporary.display()))?;
-        // link(2) refuses an existing destination, unlike rename(2): a concurrent
-        // writer of the same name loses cleanly instead of replacing a record.
-        std::fs::hard_link(&temporary, path).with_context(|| {
-            if path.exists() {
-                format!(
-                    "{} already exists; history files are never overwritten",
-                    path.display()
-                )
-            } else {
-                format!("moving {} to {}", temporary.display(), path.display())
-            }
-        })
+            .with_context(|| format!("flushing {}", temporary.display()))
     })();
-    let _ = std::fs::remove_file(&temporary);
-    result?;
-    if let Ok(dir) = std::fs::File::open(dir) {
-        let _ = dir.sync_all();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
     }
-    Ok(path.to_path_buf())
+    written?;
+    Ok(temporary)
+}
+
+/// Flushes a directory's entries, so that a new or renamed file survives a crash.
+fn sync_directory(path: &Path) {
+    if let Some(dir) = path.parent() {
+        if let Ok(dir) = std::fs::File::open(dir) {
+            let _ = dir.sync_all();
+        }
+    }
 }
 
 /// A file in the history that could not be read as a record, and why.
@@ -282,6 +327,32 @@ pub fn check_with(dir: &Path, further: impl Fn(&RunRecord) -> Option<String>) ->
     Ok(checked)
 }
 
+/// Reads the records a command was given several of (`compare`'s sides): a file that
+/// is not a readable record is left out, with the reason, so that one bad record among
+/// many does not stop the rest; with none readable, the first reason is the error.
+pub fn read_each(paths: &[PathBuf]) -> Result<(Vec<RunRecord>, Vec<Unreadable>)> {
+    let (mut records, mut unreadable) = (Vec::new(), Vec::new());
+    for path in paths {
+        match read(path) {
+            Ok(record) => records.push(record),
+            Err(error) => unreadable.push(Unreadable {
+                path: path.clone(),
+                reason: format!("{error:#}"),
+            }),
+        }
+    }
+    if records.is_empty() {
+        if let Some(first) = unreadable.first() {
+            bail!(
+                "none of the {} record(s) given can be read; the first: {}",
+                paths.len(),
+                first.reason
+            );
+        }
+    }
+    Ok((records, unreadable))
+}
+
 /// Reads one record file.
 pub fn read(path: &Path) -> Result<RunRecord> {
     let text =
@@ -293,6 +364,34 @@ pub fn read(path: &Path) -> Result<RunRecord> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn of_several_records_a_bad_one_is_left_out_with_its_reason_and_none_readable_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = crate::record::fixtures::record(
+            "good",
+            None,
+            crate::record::fixtures::FINGERPRINT,
+            Vec::new(),
+        );
+        let good = write(dir.path(), &record).unwrap();
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, "{\"schema\": \"versus.run/1\", \"id\": []}").unwrap();
+        let (records, unreadable) = read_each(&[bad.clone(), good]).unwrap();
+        assert_eq!(records, [record]);
+        assert_eq!(unreadable.len(), 1);
+        assert_eq!(unreadable[0].path, bad);
+        assert!(
+            unreadable[0].reason.contains("`id`"),
+            "{}",
+            unreadable[0].reason
+        );
+        let error = format!("{:#}", read_each(&[bad]).unwrap_err());
+        assert!(
+            error.contains("none of the 1") && error.contains("bad.json"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn the_flag_then_the_variable_then_the_root_name_the_history() {

@@ -8,6 +8,7 @@
 //!
 //! - `schema`: the typed record and the workload's result object;
 //! - `history`: atomic, never-overwriting writes, tolerant reads, run ids;
+//! - `prune`: dropping old raw samples and histograms, keeping their summaries;
 //! - `source`: the commit as built and the CI run;
 //! - `machine`: hardware metadata and the fingerprint;
 //! - `histogram`: decoding the workloads' HdrHistograms;
@@ -22,6 +23,7 @@ mod fuzz_regressions;
 pub mod histogram;
 pub mod history;
 pub mod machine;
+pub mod prune;
 mod schema;
 pub mod source;
 pub mod summary;

@@ -242,6 +242,39 @@ pub struct ResultRecord {
     #[serde(default)]
     pub implausible: Option<String>,
     pub trials: Vec<Trial>,
+    /// Set by `cargo xtask history prune` when it dropped this result's raw samples and
+    /// histograms: the figures computed from them, kept so that the site, the tables
+    /// and `compare` show what they showed before. Absent from a result with raw data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruned: Option<PrunedResult>,
+}
+
+/// What a pruned result keeps of its raw samples: the time per operation over all its
+/// samples (as `record::summary::time_per_op` computed it before pruning).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrunedResult {
+    /// When the raw data was dropped, RFC 3339.
+    pub at: String,
+    /// How many samples there were, over all trials.
+    pub samples: u64,
+    pub median_ns_per_op: f64,
+    pub min_ns_per_op: f64,
+    pub max_ns_per_op: f64,
+}
+
+/// What a pruned trial keeps of its samples and histogram.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrunedTrial {
+    /// How many samples the trial had.
+    pub samples: u64,
+    /// The median of its samples, in ns per sample (`record::summary::trial_median`).
+    pub median_ns: f64,
+    pub min_ns: u64,
+    pub max_ns: u64,
+    /// The latency percentiles its histogram gave (`p50_ns`, `p99_ns`, `p999_ns`), when
+    /// it had one; empty otherwise.
+    #[serde(default)]
+    pub latency_ns: BTreeMap<String, f64>,
 }
 
 /// How a series ended.
@@ -287,6 +320,9 @@ pub struct Trial {
     /// with a neighbour's load.
     #[serde(default)]
     pub instructions: Option<InstructionCount>,
+    /// Set by `cargo xtask history prune`, which then empties `samples` and `histogram`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruned: Option<PrunedTrial>,
 }
 
 /// Instructions retired in one measured sample of a trial.
@@ -374,8 +410,9 @@ impl RunRecord {
         }
     }
 
-    /// Parses a record and refuses any other schema, so that a future `versus.run/2`
-    /// is never misread as this one.
+    /// Parses a record of any schema this build reads ([`READS`]) through [`migrate`],
+    /// and refuses any other, naming the schemas it reads, so that a future
+    /// `versus.run/2` is never misread as this one.
     pub fn from_json(text: &str) -> anyhow::Result<RunRecord> {
         // The schema first, from a parse that skips everything else, so that a record
         // of another schema is refused for that and not for a field it lacks.
@@ -390,17 +427,42 @@ impl RunRecord {
             Err(_) => return parse_json::<RunRecord>(text),
         };
         match schema.schema.as_deref() {
-            Some(RUN_SCHEMA) => {
-                let record: RunRecord = parse_json(text)?;
+            Some(schema) => {
+                let record = migrate(schema, text)?;
                 record.validate()?;
                 Ok(record)
             }
-            Some(other) => anyhow::bail!(
-                "schema is {other:?}; this build reads {RUN_SCHEMA:?} only (a newer versus \
-                 wrote it, or it is not a run record)"
-            ),
             None => anyhow::bail!("no \"schema\" field: not a versus run record"),
         }
+    }
+}
+
+/// The run-record schemas this build reads, oldest first; it writes the last.
+pub const READS: &[&str] = &[RUN_SCHEMA];
+
+/// The one way a stored record becomes a [`RunRecord`]: a record of an older schema is
+/// read as that schema's own type and converted, field by field, to the current one;
+/// a record of the current schema is parsed as it is; any other is refused with the
+/// list of schemas this build reads.
+///
+/// Within `versus.run/1` every change has been an addition with a default
+/// (docs/run-record.md), so every `/1` record ever written — the golden records of
+/// earlier builds are kept in `xtask/tests/golden/older` — parses as the current type,
+/// its missing fields at their defaults. A `versus.run/2` would add an arm here
+/// reading `/1` as a frozen copy of today's types and converting it, and put `/2` last
+/// in [`READS`].
+pub fn migrate(schema: &str, text: &str) -> anyhow::Result<RunRecord> {
+    match schema {
+        RUN_SCHEMA => parse_json(text),
+        other => anyhow::bail!(
+            "schema is {other:?}; this build reads {} (a newer versus wrote it, or it is \
+             not a run record)",
+            READS
+                .iter()
+                .map(|s| format!("{s:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -421,7 +483,37 @@ impl RunRecord {
                     result.variant
                 );
             }
+            if let Some(pruned) = &result.pruned {
+                let kept = [
+                    ("median_ns_per_op", pruned.median_ns_per_op),
+                    ("min_ns_per_op", pruned.min_ns_per_op),
+                    ("max_ns_per_op", pruned.max_ns_per_op),
+                ];
+                if let Some((field, value)) =
+                    kept.iter().find(|(_, v)| !(v.is_finite() && *v > 0.0))
+                {
+                    anyhow::bail!(
+                        "invalid at `results[{i}].pruned.{field}`: {value} ({}/{}): a kept time \
+                         per operation is a positive number",
+                        result.workload,
+                        result.variant
+                    );
+                }
+            }
             for (j, trial) in result.trials.iter().enumerate() {
+                if let Some(pruned) = &trial.pruned {
+                    if pruned.samples > 0
+                        && !(pruned.median_ns.is_finite() && pruned.median_ns > 0.0)
+                    {
+                        anyhow::bail!(
+                            "invalid at `results[{i}].trials[{j}].pruned.median_ns`: {} ({}/{}): \
+                             a kept median is a positive number",
+                            pruned.median_ns,
+                            result.workload,
+                            result.variant
+                        );
+                    }
+                }
                 if let Some(k) = trial.samples.iter().position(|&ns| ns == 0) {
                     anyhow::bail!(
                         "invalid at `results[{i}].trials[{j}].samples[{k}]`: 0 ns ({}/{}): a \

@@ -122,8 +122,15 @@ impl Metric {
                 .filter(|count| count.per_sample > 0.0 && result.ops > 0)
                 .map(|count| count.per_sample / result.ops as f64)),
             Metric::LatencyP50 | Metric::LatencyP99 => {
+                let key = if self == Metric::LatencyP50 {
+                    "p50_ns"
+                } else {
+                    "p99_ns"
+                };
+                // A trial that `history prune` left without its histogram kept these.
+                let kept = trial.pruned.as_ref().and_then(|p| p.latency_ns.get(key));
                 let Some(encoded) = &trial.histogram else {
-                    return Ok(None);
+                    return Ok(kept.copied());
                 };
                 let quantile = if self == Metric::LatencyP50 {
                     0.5

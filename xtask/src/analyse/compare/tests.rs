@@ -326,6 +326,44 @@ fn latency_percentiles_come_from_the_histograms() {
 }
 
 #[test]
+fn a_pruned_base_compares_as_it_did_with_its_raw_data() {
+    let values = around(310.0, 0.003, 10);
+    let base = record(
+        "base",
+        Some("s1"),
+        FINGERPRINT,
+        vec![with_histograms(result("actors", "tokio", &values), 1.0)],
+    );
+    let head = record(
+        "head",
+        Some("s1"),
+        FINGERPRINT,
+        vec![with_histograms(
+            result("actors", "tokio", &around(330.0, 0.003, 10)),
+            1.2,
+        )],
+    );
+    let mut pruned = base.clone();
+    pruned.results[0] =
+        crate::record::prune::prune_result(&base.results[0], "2026-12-02T12:00:00Z").unwrap();
+    assert!(pruned.results[0]
+        .trials
+        .iter()
+        .all(|t| t.histogram.is_none()));
+    let raw = compare(
+        std::slice::from_ref(&base),
+        std::slice::from_ref(&head),
+        &settings(),
+    );
+    let kept = compare(&[pruned], &[head], &settings());
+    assert_eq!(raw.entries.len(), 4);
+    assert_eq!(
+        serde_json::to_value(&raw.entries).unwrap(),
+        serde_json::to_value(&kept.entries).unwrap()
+    );
+}
+
+#[test]
 fn an_unreadable_histogram_makes_its_metric_incomparable() {
     let values = around(310.0, 0.003, 10);
     let mut broken = with_histograms(result("actors", "tokio", &values), 1.0);

@@ -529,6 +529,7 @@ fn run_trial(job: &Job, round: u32, settings: &TrialSettings) -> Outcome {
                     max_rss_bytes: 0,
                     error: Some(reason.clone()),
                     instructions: None,
+                    pruned: None,
                 },
                 status: Status::Failed,
                 reason: Some(reason),

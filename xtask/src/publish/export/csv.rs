@@ -102,7 +102,10 @@ fn trial_numbers(result: &ResultRecord, trial: &Trial) -> Vec<String> {
     let optional = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
     let mut numbers = vec![
         trial.round.to_string(),
-        trial.samples.len().to_string(),
+        match &trial.pruned {
+            Some(pruned) if trial.samples.is_empty() => pruned.samples.to_string(),
+            _ => trial.samples.len().to_string(),
+        },
         result.ops.to_string(),
         optional(time.map(|time| time.median)),
         optional(time.map(|time| time.min)),

@@ -98,6 +98,13 @@ fn unpublishable(result: &ResultRecord) -> Option<String> {
     if let Some(why) = &result.implausible {
         return Some(format!("implausible: {why}"));
     }
+    if let Some(pruned) = result.pruned.as_ref().filter(|_| result.ops > 0) {
+        return Some(format!(
+            "ok, but its raw samples were pruned (`cargo xtask history prune`, {}); the CSV \
+             export lists the medians kept",
+            pruned.at
+        ));
+    }
     if result.ops == 0 || result.trials.iter().all(|trial| trial.samples.is_empty()) {
         return Some("ok, but no samples were recorded".to_string());
     }
@@ -215,6 +222,7 @@ mod tests {
                     max_rss_bytes: rss + u64::from(round) * 4096,
                     error: None,
                     instructions: None,
+                    pruned: None,
                 })
                 .collect()
         };
@@ -232,6 +240,7 @@ mod tests {
                 checksum: Some("42".into()),
                 implausible: None,
                 trials: Vec::new(),
+                pruned: None,
             };
         let mut sum_iter = result("sum", "iter", "rust-1.95.0", &[("size", 1_000_000)]);
         sum_iter.trials = trials(245_000, 5, 2_621_440);

@@ -86,6 +86,8 @@ pub struct Run {
     pub dirty: bool,
     pub results: u32,
     pub not_ok: u32,
+    /// The workloads of this run whose raw samples `history prune` dropped.
+    pub pruned: Vec<String>,
 }
 
 /// A machine's part of the store while runs arrive.
@@ -296,6 +298,16 @@ impl Store {
                 .iter()
                 .filter(|s| s.status != crate::record::Status::Ok)
                 .count() as u32,
+            pruned: {
+                let mut pruned: Vec<String> = summary
+                    .series
+                    .iter()
+                    .filter(|s| s.pruned)
+                    .map(|s| s.workload.clone())
+                    .collect();
+                pruned.dedup();
+                pruned
+            },
         });
         let newest_machine = store
             .latest

@@ -11,11 +11,11 @@ use crate::analyse::claims::{self, Claims, Measurements};
 use crate::analyse::stats;
 use crate::analyse::versus::{self, Versus};
 use crate::measure::catalogue::PAIRINGS;
-use crate::record::summary::{median_ns_per_op, trial_median};
-use crate::record::{histogram, Calibration, Machine, ResultRecord, RunRecord, Status, Trial};
+use crate::record::summary::{median_ns_per_op, trial_median, trial_percentiles};
+use crate::record::{Calibration, Machine, ResultRecord, RunRecord, Status, Trial};
 
 /// The version of the summary's shape; a change of it invalidates every cached summary.
-pub const SUMMARY_VERSION: u32 = 5;
+pub const SUMMARY_VERSION: u32 = 6;
 
 /// One metric the site charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -127,6 +127,10 @@ pub struct SeriesSummary {
     pub peak_rss_bytes: u64,
     #[serde(rename = "o")]
     pub points: BTreeMap<Metric, Point>,
+    /// `history prune` dropped this result's raw samples and histograms; its figures are
+    /// the summaries it kept.
+    #[serde(rename = "z", default, skip_serializing_if = "std::ops::Not::not")]
+    pub pruned: bool,
 }
 
 /// A toolchain of a run.
@@ -216,15 +220,7 @@ impl RunSummary {
 
 fn series(result: &ResultRecord) -> SeriesSummary {
     let ok = result.status == Status::Ok;
-    let histograms: Vec<Option<[u64; 3]>> = result
-        .trials
-        .iter()
-        .map(|t| {
-            let (count, values) =
-                histogram::quantiles(t.histogram.as_deref()?, &[0.5, 0.99, 0.999]).ok()?;
-            (count > 0).then(|| [values[0], values[1], values[2]])
-        })
-        .collect();
+    let histograms: Vec<Option<[u64; 3]>> = result.trials.iter().map(trial_percentiles).collect();
     let points = Metric::ALL
         .into_iter()
         .filter(|_| ok)
@@ -242,6 +238,7 @@ fn series(result: &ResultRecord) -> SeriesSummary {
         median_ns: median_ns_per_op(result),
         peak_rss_bytes: crate::record::summary::peak_rss_bytes(result),
         points,
+        pruned: result.pruned.is_some(),
     }
 }
 

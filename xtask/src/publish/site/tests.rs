@@ -538,3 +538,60 @@ fn a_site_build_killed_at_any_point_leaves_the_history_as_it_was() {
     assert!(rendered.warnings.is_empty(), "{:?}", rendered.warnings);
     eprintln!("{kills} of 20 site builds killed; history unchanged; the next build renders");
 }
+
+#[test]
+fn a_pruned_history_shows_the_same_figures_and_says_where_raw_data_was_pruned() {
+    use crate::measure::synthetic::{generate, Synthetic};
+    let history = tempfile::tempdir().unwrap();
+    let synthetic = Synthetic {
+        runs: 12,
+        machines: 1,
+        seed: 7,
+        hours_apart: 12,
+        rounds: 3,
+        only: vec!["sum".into(), "actors".into()],
+    };
+    generate(&synthetic, history.path()).unwrap();
+    let build = || {
+        let (site, cache) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let rendered = render_with(root(), history.path(), site.path(), cache.path()).unwrap();
+        let built = Built {
+            history: tempfile::tempdir().unwrap(),
+            site,
+            cache,
+            rendered,
+        };
+        built.files()
+    };
+    let before = build();
+    let pruned =
+        crate::record::prune::prune(history.path(), 4, "2026-12-02T12:00:00Z", false).unwrap();
+    assert_eq!(pruned.records_pruned, 8);
+    assert!(pruned.bytes_after < pruned.bytes_before, "{pruned:?}");
+    let after = build();
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &before {
+        let name = path.display().to_string();
+        if name == "workload/sum.html" || name == "workload/actors.html" {
+            let (old, new) = (
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&after[path]),
+            );
+            let changed: Vec<&str> = new.lines().filter(|l| !old.contains(*l)).collect();
+            assert_eq!(changed.len(), 1, "{name}: {changed:?}");
+            assert!(
+                changed[0].contains("8 of the 12 runs") && changed[0].contains("summaries only"),
+                "{name}: {}",
+                changed[0]
+            );
+        } else {
+            assert!(
+                bytes == &after[path],
+                "{name} changed when the history was pruned"
+            );
+        }
+    }
+}

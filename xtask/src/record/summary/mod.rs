@@ -21,7 +21,8 @@ use super::{ResultRecord, Status, Trial};
 pub use calibration::{calibration_table, CalibrationTable, Measured};
 pub use result::{
     instructions_per_op, latency_ns, max_rss, significant, time_per_op, trial_instructions_per_op,
-    trial_latency_ns, trial_time_per_op, Spread, LATENCY_PERCENTILES,
+    trial_latency_ns, trial_percentiles, trial_time_per_op, Spread, HISTOGRAM_PERCENTILES,
+    LATENCY_PERCENTILES,
 };
 pub use table::{calibration_text, results_table};
 
@@ -48,9 +49,14 @@ pub fn median(values: &[f64]) -> f64 {
 
 /// One trial's summary, as `compare` takes it: the median of its samples, in the
 /// samples' own unit (nanoseconds per sample).
+/// A trial whose samples `history prune` dropped gives the median it kept.
 pub fn trial_median(trial: &Trial) -> Option<f64> {
+    if trial.samples.is_empty() {
+        let pruned = trial.pruned.as_ref().filter(|pruned| pruned.samples > 0);
+        return pruned.map(|pruned| pruned.median_ns);
+    }
     let samples: Vec<f64> = trial.samples.iter().map(|&s| s as f64).collect();
-    (!samples.is_empty()).then(|| median(&samples))
+    Some(median(&samples))
 }
 
 /// The median time per operation, in nanoseconds, over every sample of `trials`.
@@ -62,8 +68,12 @@ pub fn series_median_ns_per_op(trials: &[Trial], ops: u64) -> Option<f64> {
     (!samples.is_empty() && ops > 0).then(|| median(&samples) / ops as f64)
 }
 
-/// A result's headline figure: the median time per operation over all its samples.
+/// A result's headline figure: the median time per operation over all its samples, or
+/// the one `history prune` kept when it dropped them.
 pub fn median_ns_per_op(result: &ResultRecord) -> Option<f64> {
+    if let Some(pruned) = &result.pruned {
+        return Some(pruned.median_ns_per_op);
+    }
     series_median_ns_per_op(&result.trials, result.ops)
 }
 
@@ -205,6 +215,7 @@ mod tests {
             max_rss_bytes: 0,
             error: None,
             instructions: None,
+            pruned: None,
         };
         // 30 samples, as a full-size `sum` trial takes: the middle two are 310 and 311.
         let first: Vec<u64> = (296..311).collect();

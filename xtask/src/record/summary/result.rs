@@ -44,8 +44,17 @@ fn ns_per_op(trial: &Trial, ops: u64) -> impl Iterator<Item = f64> + '_ {
         .map(move |&sample| sample as f64 / ops as f64)
 }
 
-/// A series' time per operation over all the samples of all its trials.
+/// A series' time per operation over all the samples of all its trials, or the spread
+/// `history prune` kept when it dropped them.
 pub fn time_per_op(result: &ResultRecord) -> Option<Spread> {
+    if let Some(pruned) = &result.pruned {
+        return Some(Spread {
+            median: pruned.median_ns_per_op,
+            min: pruned.min_ns_per_op,
+            max: pruned.max_ns_per_op,
+            count: pruned.samples as usize,
+        });
+    }
     Spread::of(
         result
             .trials
@@ -54,9 +63,18 @@ pub fn time_per_op(result: &ResultRecord) -> Option<Spread> {
     )
 }
 
-/// A trial's time per operation over its own samples.
+/// A trial's time per operation over its own samples, or over what `history prune`
+/// kept of them.
 pub fn trial_time_per_op(trial: &Trial, ops: u64) -> Option<Spread> {
-    Spread::of(ns_per_op(trial, ops))
+    match &trial.pruned {
+        Some(pruned) if trial.samples.is_empty() && ops > 0 => Some(Spread {
+            median: pruned.median_ns / ops as f64,
+            min: pruned.min_ns as f64 / ops as f64,
+            max: pruned.max_ns as f64 / ops as f64,
+            count: pruned.samples as usize,
+        }),
+        _ => Spread::of(ns_per_op(trial, ops)),
+    }
 }
 
 /// The peak resident memory of a series' trial processes, one value per trial.
@@ -88,13 +106,12 @@ pub const LATENCY_PERCENTILES: [(&str, &str); 2] = [("p50_ns", "p50"), ("p99_ns"
 /// as the site and `compare` read it, so that both languages' figures come from one
 /// quantile rule (the two histogram libraries round ranks differently in their own
 /// `extra`); from `extra` only where the trial has no readable histogram.
+/// A pruned trial gives the percentile it kept from its histogram.
 pub fn trial_latency_ns(trial: &Trial, key: &str) -> Option<f64> {
-    let quantile = match key {
-        "p50_ns" => Some(0.5),
-        "p99_ns" => Some(0.99),
-        "p999_ns" => Some(0.999),
-        _ => None,
-    };
+    let quantile = HISTOGRAM_PERCENTILES
+        .iter()
+        .find(|(name, _)| *name == key)
+        .map(|(_, quantile)| *quantile);
     if let (Some(quantile), Some(encoded)) = (quantile, trial.histogram.as_deref()) {
         if let Ok((count, values)) = crate::record::histogram::quantiles(encoded, &[quantile]) {
             if count > 0 {
@@ -102,7 +119,28 @@ pub fn trial_latency_ns(trial: &Trial, key: &str) -> Option<f64> {
             }
         }
     }
+    if let Some(kept) = trial.pruned.as_ref().and_then(|p| p.latency_ns.get(key)) {
+        return Some(*kept);
+    }
     trial.extra.get(key)?.as_f64()
+}
+
+/// The percentiles read from a trial's histogram (the key a pruned trial keeps each
+/// under, and the quantile).
+pub const HISTOGRAM_PERCENTILES: [(&str, f64); 3] =
+    [("p50_ns", 0.5), ("p99_ns", 0.99), ("p999_ns", 0.999)];
+
+/// A trial's p50, p99 and p99.9 latency in nanoseconds, from its histogram (one reading
+/// of it), or as `history prune` kept them; `None` without either.
+pub fn trial_percentiles(trial: &Trial) -> Option<[u64; 3]> {
+    if let Some(encoded) = trial.histogram.as_deref() {
+        let quantiles = HISTOGRAM_PERCENTILES.map(|(_, quantile)| quantile);
+        let (count, values) = crate::record::histogram::quantiles(encoded, &quantiles).ok()?;
+        return (count > 0).then(|| [values[0], values[1], values[2]]);
+    }
+    let kept = &trial.pruned.as_ref()?.latency_ns;
+    let value = |at: usize| kept.get(HISTOGRAM_PERCENTILES[at].0).map(|v| *v as u64);
+    Some([value(0)?, value(1)?, value(2)?])
 }
 
 /// One latency percentile of a series, one value per trial: each trial's percentile

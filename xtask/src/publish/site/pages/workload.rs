@@ -66,6 +66,7 @@ pub fn context(inputs: &Inputs, workload: &str) -> tera::Context {
     context.insert("machine", &shown.map(|(m, _)| m.label.clone()));
     context.insert("machine_id", &shown.map(|(m, _)| m.id.clone()));
     context.insert("charts", &charts);
+    context.insert("pruned", &shown.and_then(|(m, _)| pruned_note(m, workload)));
     let params = changepoint_params();
     context.insert(
         "changepoints",
@@ -76,6 +77,27 @@ pub fn context(inputs: &Inputs, workload: &str) -> tera::Context {
         ),
     );
     context
+}
+
+/// Where the shown machine's runs of `workload` hold summaries only: how many, up to
+/// which run, and what that means for the charts.
+fn pruned_note(machine: &MachineRuns, workload: &str) -> Option<String> {
+    let pruned: Vec<_> = machine
+        .runs
+        .iter()
+        .filter(|run| run.pruned.iter().any(|w| w == workload))
+        .collect();
+    let newest = pruned.last()?;
+    Some(format!(
+        "{} of the {} runs, up to {} ({}), hold summaries only: cargo xtask history prune \
+         dropped their raw samples and histograms. Their points are the medians and \
+         percentiles kept when it did; their intervals come from the kept trial medians, as \
+         before",
+        pruned.len(),
+        machine.runs.len(),
+        date(&newest.started_at),
+        newest.id
+    ))
 }
 
 /// The groups of `lines` (their shared parameters), in order of first appearance.
