@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use crate::cli::Test;
+use crate::measure::killed;
 use crate::measure::process::{find_on_path, on_path, Cmd};
 use crate::measure::synthetic::{self, Synthetic};
 use crate::publish::{self, site::browser};
@@ -128,6 +129,13 @@ impl Test {
                 (
                     "the Go workloads for arm64 under qemu-user, quick size, checksums checked",
                     Box::new(|| arm_under_qemu(root)),
+                ),
+            );
+            checks.insert(
+                2,
+                (
+                    "cargo xtask run and bench killed at 25 points each: the history stays whole",
+                    Box::new(|| killed_commands(root)),
                 ),
             );
         }
@@ -550,6 +558,15 @@ fn workloads(root: &Path) -> Result<CheckResult> {
         }
         Err(problems) => CheckResult::Failed(problems),
     })
+}
+
+/// Whole `run` and `bench` commands SIGKILLed at points over their time
+/// (`measure::killed`), against a scratch history.
+fn killed_commands(root: &Path) -> Result<CheckResult> {
+    let xtask = std::env::current_exe().context("finding this xtask binary")?;
+    let scratch = target_dir(root).join("versus/kill-check");
+    eprintln!("{}", killed::kill_commands(&xtask, root, &scratch, 25)?);
+    Ok(CheckResult::Passed)
 }
 
 /// The Go workloads built for arm64 and run under qemu-user at quick size, checksums

@@ -14,6 +14,7 @@
 //! - `process`: the one layer that starts processes;
 //! - `cgroup`: a memory cgroup of its own for each trial that reports memory per task;
 //! - `instructions`: instruction counts with perf or Valgrind;
+//! - `killed`: whole `run` and `bench` commands SIGKILLed at random points;
 //! - `synthetic`: histories shaped like real ones, from a seeded generator.
 
 pub mod catalogue;
@@ -21,6 +22,7 @@ pub mod cgroup;
 #[cfg(test)]
 mod faults;
 pub mod instructions;
+pub mod killed;
 pub mod plan;
 pub mod process;
 pub mod runner;
