@@ -115,6 +115,8 @@ impl Ab {
                 detect_percent: self.detect,
                 cap_seconds: self.cap,
                 comparisons: plan::comparisons(&series, self.args.instructions),
+                budget_seconds: self.budget,
+                trial_overhead_seconds: 0.0,
             },
         };
         let plans = if fixed.is_some() {
@@ -177,7 +179,7 @@ impl Ab {
                 time::OffsetDateTime::now_utc(),
                 protocol.clone(),
                 toolchain_records,
-                runner::assemble(&jobs, &outcomes, side),
+                runner::assemble(&jobs, &outcomes, side, &settings),
             );
             let path = history::write_run(&history_dir, record)?;
             eprintln!("run record: {}", path.display());

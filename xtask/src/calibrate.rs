@@ -87,6 +87,8 @@ impl Calibrate {
                         detect_percent: self.detect,
                         cap_seconds: self.cap,
                         comparisons: plan::comparisons(&series, counting),
+                        budget_seconds: self.budget,
+                        trial_overhead_seconds: 0.0,
                     },
                 };
                 pilot_and_plan(&jobs, &pilot, &settings, &compare_settings, &mut outcomes)
@@ -120,7 +122,7 @@ impl Calibrate {
         );
         runner::run_rounds(&jobs, &order, pilot_rounds, &settings, &mut outcomes);
         let results: Vec<_> = (0..arms.len())
-            .map(|arm| runner::assemble(&jobs, &outcomes, arm))
+            .map(|arm| runner::assemble(&jobs, &outcomes, arm, &settings))
             .collect();
 
         // No session: a calibration record is not one side of an A/B session, and must

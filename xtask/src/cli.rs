@@ -287,6 +287,12 @@ pub struct Ab {
     /// reported `inconclusive` with its interval.
     #[arg(long, default_value_t = 60.0)]
     pub cap: f64,
+    /// A time for the whole suite's measurement, pilot included (`20m`, `90s`, `1h`):
+    /// the pairs are planned from the pilot so that every series detects the same
+    /// smallest change, as small as the budget allows (`--detect` and `--cap` are then
+    /// not used); each series' planned detectable change is printed.
+    #[arg(long, value_parser = crate::measure::plan::parse_duration, value_name = "DURATION")]
+    pub budget: Option<f64>,
     #[arg(long, value_enum, default_value = "md")]
     pub format: CompareFormat,
     /// Measure against the merge base of `--base` and the head instead of `--base`
@@ -331,6 +337,11 @@ pub struct Calibrate {
     /// Seconds of measurement (both sides' trials) per series and comparison at most.
     #[arg(long, default_value_t = 60.0)]
     pub cap: f64,
+    /// Each experiment as an A/B session of this whole-suite budget (`20m`, `90s`): the
+    /// pairs planned as `ab --budget` plans them, so that the calibration measures what
+    /// a budgeted pull request run detects.
+    #[arg(long, value_parser = crate::measure::plan::parse_duration, value_name = "DURATION")]
+    pub budget: Option<f64>,
     /// Slowdowns to inject as time, in percent of each sample's own time
     /// (`--inject-pct`) [default: 1,2,5, unless --inject-work is given].
     #[arg(long, value_delimiter = ',')]

@@ -423,6 +423,8 @@ fn result(
         implausible,
         trials,
         pruned: None,
+        samples_per_trial: Some(sampling.samples),
+        warmup: Some(sampling.warmup),
     }
 }
 

@@ -222,6 +222,8 @@ pub fn assemble(series: &Series, outcomes: Vec<Outcome>) -> ResultRecord {
         implausible,
         trials,
         pruned: None,
+        samples_per_trial: None,
+        warmup: None,
     }
 }
 
@@ -333,6 +335,8 @@ mod tests {
                 pruned: None,
             }],
             pruned: None,
+            samples_per_trial: None,
+            warmup: None,
         }
     }
 

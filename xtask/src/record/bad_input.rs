@@ -274,3 +274,24 @@ fn records_written_by_earlier_builds_read_through_the_migration() {
         "{error}"
     );
 }
+
+/// A result's trial shape round-trips through the record, and a result without one
+/// (as older builds wrote it) writes no such field.
+#[test]
+fn a_results_trial_shape_round_trips_and_is_absent_where_unknown() {
+    let mut shaped = result("alloc", "heap", &[30.0, 31.0]);
+    shaped.samples_per_trial = Some(1);
+    shaped.warmup = Some(0);
+    let plain = result("sum", "iter", &[0.3, 0.31]);
+    let record = record("r", None, FINGERPRINT, vec![shaped, plain]);
+    let json = serde_json::to_string_pretty(&record).unwrap();
+    let read = super::RunRecord::from_json(&json).unwrap();
+    assert_eq!(read, record);
+    assert_eq!(
+        (read.results[0].samples_per_trial, read.results[0].warmup),
+        (Some(1), Some(0))
+    );
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(value["results"][1].get("samples_per_trial").is_none());
+    assert!(value["results"][1].get("warmup").is_none());
+}

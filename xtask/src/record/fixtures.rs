@@ -89,6 +89,8 @@ pub fn result(workload: &str, variant: &str, ns_per_op: &[f64]) -> ResultRecord 
         implausible: None,
         trials,
         pruned: None,
+        samples_per_trial: None,
+        warmup: None,
     }
 }
 

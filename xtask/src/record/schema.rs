@@ -247,6 +247,13 @@ pub struct ResultRecord {
     /// and `compare` show what they showed before. Absent from a result with raw data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pruned: Option<PrunedResult>,
+    /// The trial shape of this result: measured samples and warm-up samples per trial
+    /// process. Absent from records written before it was recorded per result (then
+    /// each trial's sample count and the protocol's warm-up tell it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples_per_trial: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<u32>,
 }
 
 /// What a pruned result keeps of its raw samples: the time per operation over all its

@@ -83,8 +83,8 @@ pub fn analyse_series(
 }
 
 /// Why two sides of a series cannot be compared: a result that is not `ok`, a checksum
-/// that differs (the two sides did different work), different warm-ups, or a different
-/// unit.
+/// that differs (the two sides did different work), different trial shapes, or a
+/// different unit.
 fn why_incomparable(base: &[Source<'_>], head: &[Source<'_>]) -> Option<String> {
     for (side, sources) in [("base", base), ("head", head)] {
         if let Some(bad) = sources.iter().find(|s| s.result.status != Status::Ok) {
@@ -101,18 +101,32 @@ fn why_incomparable(base: &[Source<'_>], head: &[Source<'_>]) -> Option<String> 
             head_sums.join(", ")
         ));
     }
-    // A process's first samples run on a cold heap and caches: `ab --samples 1 --warmup 0`
-    // (the efficient shape for a collector-bound series) measures them, a run with a
-    // warm-up does not. More or fewer warm samples measure the same thing.
-    let warmups = |sources| distinct(sources, |s| Some(s.record.protocol.warmup));
-    let (base_warmups, head_warmups) = (warmups(base), warmups(head));
-    if base_warmups != head_warmups {
-        let list = |w: &[u32]| w.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+    // The trial shape: a process's first samples run on a cold heap and caches, so
+    // `--samples 1 --warmup 0` (the efficient shape for a collector-bound series)
+    // measures them and a run with a warm-up does not; and a trial's median over more
+    // samples is less noisy, so pairs of different shapes do not share one noise.
+    // Results of different shapes are not compared.
+    let shapes = |sources| distinct(sources, |s| Some(shape(s)));
+    let (base_shapes, head_shapes) = (shapes(base), shapes(head));
+    if base_shapes != head_shapes {
+        let list = |shapes: &[(u32, u32)]| {
+            shapes
+                .iter()
+                .map(|(samples, warmup)| format!("{samples} samples after {warmup} warm-up"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let warmups = |shapes: &[(u32, u32)]| shapes.iter().map(|s| s.1).collect::<Vec<_>>();
+        let what = if warmups(&base_shapes) != warmups(&head_shapes) {
+            "warm-up samples per trial differ"
+        } else {
+            "samples per trial differ"
+        };
         return Some(format!(
-            "warm-up samples per trial differ (base {}, head {}): a cold first sample and a \
-             warm one measure different things; run both with the same --warmup",
-            list(&base_warmups),
-            list(&head_warmups)
+            "{what} (base {}, head {}): trials of different shapes measure different \
+             things; run both with the same --samples and --warmup",
+            list(&base_shapes),
+            list(&head_shapes)
         ));
     }
     let unit = |sources: &[Source<'_>]| sources.first().map(|s| s.result.unit.clone());
@@ -323,4 +337,30 @@ pub fn percent_label(fraction: f64) -> String {
     let percent = format!("{:.2}", fraction * 100.0);
     let trimmed = percent.trim_end_matches('0').trim_end_matches('.');
     format!("{trimmed} %")
+}
+
+/// A result's trial shape, (samples, warm-up) per trial: as the result records it, else
+/// (older records) the most common sample count of its trials and the protocol's
+/// warm-up.
+fn shape(source: &Source<'_>) -> (u32, u32) {
+    let result = source.result;
+    let samples = result.samples_per_trial.unwrap_or_else(|| {
+        let mut counts: Vec<u32> = result
+            .trials
+            .iter()
+            .map(|t| match &t.pruned {
+                Some(pruned) if t.samples.is_empty() => pruned.samples as u32,
+                _ => t.samples.len() as u32,
+            })
+            .collect();
+        counts.sort_unstable();
+        counts
+            .get(counts.len() / 2)
+            .copied()
+            .unwrap_or(source.record.protocol.samples_per_trial)
+    });
+    (
+        samples,
+        result.warmup.unwrap_or(source.record.protocol.warmup),
+    )
 }

@@ -187,7 +187,7 @@ fn failures_and_checksum_mismatches_are_incomparable() {
 }
 
 #[test]
-fn different_warm_ups_are_incomparable_and_more_samples_are_not() {
+fn results_of_different_trial_shapes_are_incomparable() {
     let values = around(310.0, 0.01, 10);
     let base = unpaired_sum_iter("base", &values);
     let mut cold = unpaired_sum_iter("head", &values);
@@ -196,16 +196,32 @@ fn different_warm_ups_are_incomparable_and_more_samples_are_not() {
     let entry = &comparison.entries[0];
     assert_eq!(entry.verdict, Verdict::Incomparable);
     assert!(
+        entry.reason.as_deref().unwrap().starts_with(
+            "warm-up samples per trial differ (base 1 samples after 1 warm-up, head 1 \
+             samples after 0 warm-up)"
+        ),
+        "{entry:#?}"
+    );
+    // The shape each result records decides over the protocol's.
+    let mut longer = unpaired_sum_iter("head", &values);
+    longer.results[0].samples_per_trial = Some(5);
+    longer.results[0].warmup = Some(1);
+    let comparison = compare(std::slice::from_ref(&base), &[longer], &settings());
+    let entry = &comparison.entries[0];
+    assert_eq!(entry.verdict, Verdict::Incomparable);
+    assert!(
         entry
             .reason
             .as_deref()
             .unwrap()
-            .starts_with("warm-up samples per trial differ (base 1, head 0)"),
+            .starts_with("samples per trial differ (base 1 samples after 1 warm-up, head 5"),
         "{entry:#?}"
     );
-    let mut longer = unpaired_sum_iter("head", &values);
-    longer.protocol.samples_per_trial = 5;
-    let comparison = compare(&[base], &[longer], &settings());
+    // The same shape, once recorded and once read from the trials: comparable.
+    let mut same = unpaired_sum_iter("head", &values);
+    same.results[0].samples_per_trial = Some(1);
+    same.results[0].warmup = Some(1);
+    let comparison = compare(&[base], &[same], &settings());
     assert_ne!(comparison.entries[0].verdict, Verdict::Incomparable);
 }
 

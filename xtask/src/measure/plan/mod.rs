@@ -1,6 +1,7 @@
 //! What a measurement runs, in which order, and how many times: the series selected
 //! from the catalogue (here), the round orders (`order`) and the pairs an A/B session
-//! or a calibration plans from its pilot (`pairs`).
+//! or a calibration plans from its pilot (`pairs`), within a whole-suite time budget
+//! where one is given (`budget`).
 
 use std::collections::BTreeMap;
 
@@ -9,9 +10,11 @@ use anyhow::{bail, Result};
 use crate::measure::catalogue::{self, Lang, Sampling, Workload};
 use crate::record::summary::series_label;
 
+mod budget;
 mod order;
 mod pairs;
 
+pub use budget::parse_duration;
 pub use order::{interleave, rounds, ArmOrder, Round, Slot};
 pub use pairs::{comparisons, plan_pairs, PairPlan, PairPlanning};
 

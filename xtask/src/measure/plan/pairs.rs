@@ -21,6 +21,13 @@ pub struct PairPlanning {
     pub cap_seconds: f64,
     /// The comparisons of the suite, over which Benjamini–Hochberg runs (`comparisons`).
     pub comparisons: usize,
+    /// Seconds of measurement for the whole suite, pilot included (`ab --budget`): the
+    /// pairs then go where they buy the most detection ([`budget_pairs`]), and
+    /// `detect_percent` and `cap_seconds` are not used.
+    pub budget_seconds: Option<f64>,
+    /// Seconds each trial costs beyond its own wall time (starting the process, the
+    /// runner's bookkeeping), measured over the pilot; a budget counts them.
+    pub trial_overhead_seconds: f64,
 }
 
 /// The plan of one series after the pilot.
@@ -31,6 +38,11 @@ pub struct PairPlan {
     pub needed: Option<usize>,
     pub cap: u32,
     pub pairs: u32,
+    /// The change, in percent, that the planned pairs detect with 95 % probability at
+    /// the pilot's noise; `None` with unknown noise or too few pairs.
+    pub detectable_percent: Option<f64>,
+    /// Seconds one pair takes, from the pilot.
+    pub pair_seconds: f64,
 }
 
 impl PairPlan {
@@ -44,9 +56,15 @@ impl PairPlan {
         } else {
             ""
         };
+        let detects = self
+            .detectable_percent
+            .map_or(String::new(), |d| format!(", detects ±{d:.1} %"));
         format!(
-            "plan {}: paired noise {noise}, needs {needed} pairs, runs {}{capped}",
-            self.label, self.pairs
+            "plan {}: paired noise {noise}, needs {needed} pairs, runs {}{capped}{detects} \
+             in {:.0} s",
+            self.label,
+            self.pairs,
+            self.pairs as f64 * self.pair_seconds
         )
     }
 }
@@ -61,7 +79,9 @@ pub fn plan_pairs(
     planning: &PairPlanning,
     settings: &compare::Settings,
 ) -> Vec<PairPlan> {
-    series
+    let detection = settings.detection(planning.comparisons);
+    let mut robust: Vec<Option<f64>> = Vec::new();
+    let mut plans: Vec<PairPlan> = series
         .iter()
         .zip(pilots)
         .map(|(item, (base, head))| {
@@ -71,6 +91,7 @@ pub fn plan_pairs(
                 head.iter().filter(ok).map(|o| &o.trial),
             );
             let noise = (log_ratios.len() >= 2).then(|| stats::paired_noise(&log_ratios));
+            robust.push(robust_noise(&log_ratios));
             let needed = noise.and_then(|noise| {
                 settings.pairs_needed(
                     noise,
@@ -85,7 +106,7 @@ pub fn plan_pairs(
                 .chain(head.iter())
                 .map(|o| o.trial.wall_ns as f64 / 1e9)
                 .collect();
-            let pair_seconds = 2.0 * stats::median(&walls);
+            let pair_seconds = 2.0 * (stats::median(&walls) + planning.trial_overhead_seconds);
             let cap = (planning.cap_seconds / pair_seconds.max(1e-3))
                 .floor()
                 .min(u32::MAX as f64) as u32;
@@ -100,9 +121,38 @@ pub fn plan_pairs(
                 needed,
                 cap,
                 pairs,
+                detectable_percent: None,
+                pair_seconds,
             }
         })
-        .collect()
+        .collect();
+    if let Some(budget) = planning.budget_seconds {
+        // A robust scale here, unlike the capped plan's: one far-out pair among a
+        // pilot's few would otherwise send most of the budget to one series, which the
+        // rank test, robust itself, does not need.
+        let items: Vec<(Option<f64>, f64)> = plans
+            .iter()
+            .zip(&robust)
+            .map(|(p, robust)| (robust.or(p.noise_sd_log), p.pair_seconds))
+            .collect();
+        let pairs = super::budget::budget_pairs(&items, budget, planning.minimum, &detection);
+        for (plan, pairs) in plans.iter_mut().zip(pairs) {
+            plan.pairs = pairs;
+            plan.cap = pairs;
+            plan.needed = None;
+        }
+    }
+    // The detectable change at the noise the plan used: the robust one under a budget.
+    for (plan, robust) in plans.iter_mut().zip(&robust) {
+        let noise = match planning.budget_seconds {
+            Some(_) => robust.or(plan.noise_sd_log),
+            None => plan.noise_sd_log,
+        };
+        plan.detectable_percent = noise
+            .and_then(|noise| detection.paired(noise, plan.pairs as usize))
+            .map(|d| d.exp_m1() * 100.0);
+    }
+    plans
 }
 
 /// How many comparisons a suite of `series` makes, for planning: every series is
@@ -117,4 +167,16 @@ pub fn comparisons(series: &[Series], instructions: bool) -> usize {
             2 + latency + counted
         })
         .sum()
+}
+
+/// The noise of log-ratios as a robust scale: 1.4826 × their median absolute deviation
+/// (the standard deviation, for normal noise), where there are at least four.
+fn robust_noise(log_ratios: &[f64]) -> Option<f64> {
+    if log_ratios.len() < 4 {
+        return None;
+    }
+    let center = stats::median(log_ratios);
+    let deviations: Vec<f64> = log_ratios.iter().map(|r| (r - center).abs()).collect();
+    let scale = 1.4826 * stats::median(&deviations);
+    (scale > 0.0).then_some(scale)
 }

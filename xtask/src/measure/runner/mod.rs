@@ -376,7 +376,7 @@ pub fn measure(
     let order = plan::interleave(series.len(), settings.rounds, settings.seed);
     let mut outcomes = Outcomes::new(&jobs);
     run_rounds(&jobs, &order, 0, settings, &mut outcomes);
-    assemble(&jobs, &outcomes, 0)
+    assemble(&jobs, &outcomes, 0, settings)
 }
 
 /// Runs `order[i]` as round `first_round + i`, one trial process per slot, appending to
@@ -431,12 +431,24 @@ pub fn run_rounds(
 
 /// One arm's outcomes as its results, in series order, then the elision check across
 /// them: a variant is compared with its own arm's honest variant.
-pub fn assemble(jobs: &Jobs, outcomes: &Outcomes, arm: usize) -> Vec<ResultRecord> {
+/// Each result records the trial shape its series ran with.
+pub fn assemble(
+    jobs: &Jobs,
+    outcomes: &Outcomes,
+    arm: usize,
+    settings: &TrialSettings,
+) -> Vec<ResultRecord> {
     let mut results: Vec<ResultRecord> = jobs
         .series
         .iter()
         .zip(outcomes.arm(arm))
-        .map(|(series, outcomes)| trial::assemble(series, outcomes))
+        .map(|(series, outcomes)| {
+            let mut result = trial::assemble(series, outcomes);
+            let shape = plan::sampling(series, settings.quick, settings.samples, settings.warmup);
+            result.samples_per_trial = Some(shape.samples);
+            result.warmup = Some(shape.warmup);
+            result
+        })
         .collect();
     trial::flag_against_honest_variants(&mut results);
     results

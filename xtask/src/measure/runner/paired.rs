@@ -32,7 +32,9 @@ pub fn pilot_and_plan(
         pilot.arm_order,
         settings.seed,
     );
+    let started = std::time::Instant::now();
     run_rounds(jobs, &order, 0, settings, outcomes);
+    let elapsed = started.elapsed().as_secs_f64();
     let pilots: Vec<(&[Outcome], &[Outcome])> = (0..jobs.series().len())
         .map(|series| {
             (
@@ -41,7 +43,17 @@ pub fn pilot_and_plan(
             )
         })
         .collect();
-    let plans = plan::plan_pairs(jobs.series(), &pilots, &pilot.planning, compare_settings);
+    // What a trial costs beyond its own wall time, over the whole pilot.
+    let trials: Vec<&Outcome> = (0..jobs.series().len())
+        .flat_map(|series| (0..jobs.arms()).map(move |arm| Slot { series, arm }))
+        .flat_map(|slot| outcomes.of(slot))
+        .collect();
+    let walls: f64 = trials.iter().map(|o| o.trial.wall_ns as f64 / 1e9).sum();
+    let mut planning = pilot.planning;
+    if !trials.is_empty() {
+        planning.trial_overhead_seconds = ((elapsed - walls) / trials.len() as f64).max(0.0);
+    }
+    let plans = plan::plan_pairs(jobs.series(), &pilots, &planning, compare_settings);
     for plan in &plans {
         eprintln!("{}", plan.describe());
     }

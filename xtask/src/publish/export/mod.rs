@@ -241,6 +241,8 @@ mod tests {
                 implausible: None,
                 trials: Vec::new(),
                 pruned: None,
+                samples_per_trial: None,
+                warmup: None,
             };
         let mut sum_iter = result("sum", "iter", "rust-1.95.0", &[("size", 1_000_000)]);
         sum_iter.trials = trials(245_000, 5, 2_621_440);
