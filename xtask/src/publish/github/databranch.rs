@@ -277,6 +277,74 @@ struct Git<'a> {
     branch: &'a str,
     /// The token's header, as the value of GIT_CONFIG_VALUE_0.
     header: Option<String>,
+    /// The work folder's lock, held while this publish uses it.
+    _lock: std::fs::File,
+}
+
+/// Takes the work folder for this publish: an exclusive `flock` on a file beside its
+/// `.git`, which the kernel releases when the holder dies, so that a second publisher
+/// of the same folder waits instead of mixing its git commands with ours. Holding it,
+/// what a killed publish left — git's lock files, a rebase under way — is stale and is
+/// cleared; the publish then resets the branch to the remote's, as it always does.
+fn take_work_folder(work: &Path) -> Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    std::fs::create_dir_all(work)
+        .with_context(|| format!("creating the work folder {}", work.display()))?;
+    let path = work.join(".versus-publish.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    // SAFETY: flock on a file descriptor this function owns.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(std::io::Error::last_os_error())
+            .with_context(|| format!("locking {}", path.display()));
+    }
+    let git = work.join(".git");
+    if git.exists() {
+        let mut stale: Vec<PathBuf> = ["index.lock", "HEAD.lock", "ORIG_HEAD.lock", "config.lock"]
+            .iter()
+            .map(|name| git.join(name))
+            .collect();
+        stale.extend(lock_files(&git.join("refs")));
+        for lock in stale.iter().filter(|p| p.exists()) {
+            eprintln!(
+                "publish: removing {}, left by a publish that was killed",
+                lock.display()
+            );
+            std::fs::remove_file(lock).with_context(|| format!("removing {}", lock.display()))?;
+        }
+        for rebase in ["rebase-merge", "rebase-apply"] {
+            let dir = git.join(rebase);
+            if dir.exists() {
+                eprintln!(
+                    "publish: clearing {}, a rebase a killed publish left",
+                    dir.display()
+                );
+                std::fs::remove_dir_all(&dir)
+                    .with_context(|| format!("removing {}", dir.display()))?;
+            }
+        }
+    }
+    Ok(file)
+}
+
+/// The `*.lock` files under a folder of git refs.
+fn lock_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for path in entries.flatten().map(|e| e.path()) {
+        if path.is_dir() {
+            found.extend(lock_files(&path));
+        } else if path.extension().is_some_and(|e| e == "lock") {
+            found.push(path);
+        }
+    }
+    found
 }
 
 impl<'a> Git<'a> {
@@ -294,10 +362,11 @@ impl<'a> Git<'a> {
             work,
             branch: publishing.branch,
             header,
+            _lock: take_work_folder(work)?,
         };
-        if !work.join(".git").exists() {
-            std::fs::create_dir_all(work)
-                .with_context(|| format!("creating the work folder {}", work.display()))?;
+        if !work.join(".git").join("HEAD").exists() {
+            // No repository, or one a kill cut short in `git init`: begin again.
+            let _ = std::fs::remove_dir_all(work.join(".git"));
             git.run(&["init", "-q"])?;
         }
         match git.read(&["remote", "get-url", "origin"]) {

@@ -238,3 +238,90 @@ fn backoff_grows_and_is_capped() {
     assert!(backoff(base, 3) >= Duration::from_secs(3));
     assert_eq!(backoff(base, 40), Duration::from_secs(30));
 }
+
+/// Set in a child: the directory of a publish under test, and the first record's number.
+const PUBLISHER: &str = "VERSUS_TEST_PUBLISHER";
+const FIRST: &str = "VERSUS_TEST_PUBLISH_FIRST";
+
+#[test]
+fn a_publish_killed_at_any_point_leaves_the_branch_whole_and_the_next_publish_lands() {
+    use crate::measure::process::ExitKind;
+    if let Ok(dir) = std::env::var(PUBLISHER) {
+        let dir = Path::new(&dir);
+        let first: usize = std::env::var(FIRST).unwrap().parse().unwrap();
+        let remote = dir.join("remote.git").display().to_string();
+        let folder = [dir.join(format!("records-{first}"))];
+        publish(&publishing(&remote, &dir.join("work"), &folder)).unwrap();
+        return;
+    }
+    let test = "publish::github::databranch::tests::a_publish_killed_at_any_point_leaves_the_branch_whole_and_the_next_publish_lands";
+    let dir = tempfile::tempdir().unwrap();
+    let remote = bare(dir.path());
+    let run = |first: usize, limit: Duration| -> (bool, String) {
+        let process = Cmd::new(std::env::current_exe().unwrap())
+            .args([test, "--exact", "--nocapture", "--test-threads=1"])
+            .env(PUBLISHER, dir.path())
+            .env(FIRST, first.to_string())
+            .run_trial(limit, None)
+            .unwrap();
+        if !process.timed_out {
+            assert!(
+                matches!(process.exit, ExitKind::Code(0)),
+                "publish {first} failed: {}",
+                String::from_utf8_lossy(&process.stderr)
+            );
+        }
+        (
+            process.timed_out,
+            String::from_utf8_lossy(&process.stderr).into_owned(),
+        )
+    };
+    // A whole publish, timed, then kills spread over one.
+    records(dir.path(), 0, 3);
+    let started = std::time::Instant::now();
+    assert!(!run(0, Duration::from_secs(120)).0);
+    let whole = started.elapsed();
+    let mut published = on_branch(&remote, dir.path());
+    let (mut state, mut kills, mut stale) = (0x6a09_e667_f3bc_c908u64, 0, 0);
+    for i in 1..=40 {
+        let first = i * 10;
+        records(dir.path(), first, 3);
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let limit = Duration::from_micros(1_000 + state % (whole.as_micros() as u64 * 5 / 4));
+        kills += usize::from(run(first, limit).0);
+        // The branch holds whole records only, every earlier one as it was.
+        let now = on_branch(&remote, dir.path());
+        for (name, bytes) in &published {
+            let kept = now.iter().find(|(n, _)| n == name).map(|(_, b)| b);
+            assert_eq!(kept, Some(bytes), "{name} after a kill at {limit:?}");
+        }
+        // What the kill left in the work folder, the next publish copes with.
+        let (timed_out, said) = run(first, Duration::from_secs(120));
+        assert!(!timed_out, "publish {first} again");
+        stale += usize::from(said.contains("left by a publish that was killed"));
+        published = on_branch(&remote, dir.path());
+        assert_eq!(published.len(), 3 * (i + 1));
+    }
+    eprintln!("{kills} of 40 publishes killed (a whole one: {whole:?}); {stale} left git's locks");
+    assert!(kills >= 20, "only {kills} of 40 publishes were killed");
+}
+
+#[test]
+fn what_a_killed_publish_leaves_in_the_work_folder_is_cleared_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = bare(dir.path());
+    let work = dir.path().join("work");
+    publish(&publishing(&remote, &work, &[records(dir.path(), 0, 2)])).unwrap();
+    // A kill inside `git add`, inside a ref update and inside a rebase.
+    std::fs::write(work.join(".git/index.lock"), b"").unwrap();
+    std::fs::create_dir_all(work.join(".git/refs/heads")).unwrap();
+    std::fs::write(work.join(".git/refs/heads/bench-data.lock"), b"").unwrap();
+    std::fs::create_dir_all(work.join(".git/rebase-merge")).unwrap();
+    let published = publish(&publishing(&remote, &work, &[records(dir.path(), 10, 2)])).unwrap();
+    assert_eq!(published.added.len(), 2);
+    assert_eq!(on_branch(&remote, dir.path()).len(), 4);
+    assert!(!work.join(".git/index.lock").exists());
+    assert!(!work.join(".git/rebase-merge").exists());
+}
