@@ -50,7 +50,12 @@ impl PairPlan {
         let noise = self
             .noise_sd_log
             .map_or("unknown".to_string(), |n| format!("{:.2} %", n * 100.0));
-        let needed = self.needed.map_or("-".to_string(), |n| n.to_string());
+        let needed = match (self.needed, self.detectable_percent) {
+            (Some(n), _) => format!("needs {n} pairs, "),
+            // A budget's plan: the pairs follow from the budget, not a target.
+            (None, Some(_)) => String::new(),
+            (None, None) => "needs - pairs, ".to_string(),
+        };
         let capped = if self.needed.is_some_and(|n| n as u32 > self.cap) {
             " (capped by time)"
         } else {
@@ -60,8 +65,7 @@ impl PairPlan {
             .detectable_percent
             .map_or(String::new(), |d| format!(", detects ±{d:.1} %"));
         format!(
-            "plan {}: paired noise {noise}, needs {needed} pairs, runs {}{capped}{detects} \
-             in {:.0} s",
+            "plan {}: paired noise {noise}, {needed}runs {}{capped}{detects} in {:.0} s",
             self.label,
             self.pairs,
             self.pairs as f64 * self.pair_seconds

@@ -88,6 +88,9 @@ pub struct Run {
     pub not_ok: u32,
     /// The workloads of this run whose raw samples `history prune` dropped.
     pub pruned: Vec<String>,
+    /// Each workload's trial shapes in this run, (workload, samples, warm-up), where
+    /// its results record them.
+    pub shapes: Vec<(String, u32, u32)>,
 }
 
 /// A machine's part of the store while runs arrive.
@@ -307,6 +310,16 @@ impl Store {
                     .collect();
                 pruned.dedup();
                 pruned
+            },
+            shapes: {
+                let mut shapes: Vec<(String, u32, u32)> = summary
+                    .series
+                    .iter()
+                    .filter_map(|s| s.shape.map(|(n, w)| (s.workload.clone(), n, w)))
+                    .collect();
+                shapes.sort();
+                shapes.dedup();
+                shapes
             },
         });
         let newest_machine = store

@@ -15,7 +15,7 @@ use crate::record::summary::{median_ns_per_op, trial_median, trial_percentiles};
 use crate::record::{Calibration, Machine, ResultRecord, RunRecord, Status, Trial};
 
 /// The version of the summary's shape; a change of it invalidates every cached summary.
-pub const SUMMARY_VERSION: u32 = 6;
+pub const SUMMARY_VERSION: u32 = 7;
 
 /// One metric the site charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -131,6 +131,9 @@ pub struct SeriesSummary {
     /// the summaries it kept.
     #[serde(rename = "z", default, skip_serializing_if = "std::ops::Not::not")]
     pub pruned: bool,
+    /// The trial shape, (samples, warm-up) per trial, where the result records it.
+    #[serde(rename = "h", default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<(u32, u32)>,
 }
 
 /// A toolchain of a run.
@@ -239,6 +242,7 @@ fn series(result: &ResultRecord) -> SeriesSummary {
         peak_rss_bytes: crate::record::summary::peak_rss_bytes(result),
         points,
         pruned: result.pruned.is_some(),
+        shape: result.samples_per_trial.zip(result.warmup),
     }
 }
 

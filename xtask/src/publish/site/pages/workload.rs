@@ -67,6 +67,7 @@ pub fn context(inputs: &Inputs, workload: &str) -> tera::Context {
     context.insert("machine_id", &shown.map(|(m, _)| m.id.clone()));
     context.insert("charts", &charts);
     context.insert("pruned", &shown.and_then(|(m, _)| pruned_note(m, workload)));
+    context.insert("shape", &shown.and_then(|(m, _)| shape_note(m, workload)));
     let params = changepoint_params();
     context.insert(
         "changepoints",
@@ -97,6 +98,27 @@ fn pruned_note(machine: &MachineRuns, workload: &str) -> Option<String> {
         machine.runs.len(),
         date(&newest.started_at),
         newest.id
+    ))
+}
+
+/// The trial shape of the shown machine's newest run of `workload` that records one.
+fn shape_note(machine: &MachineRuns, workload: &str) -> Option<String> {
+    let (run, shapes) = machine.runs.iter().rev().find_map(|run| {
+        let shapes: Vec<String> = run
+            .shapes
+            .iter()
+            .filter(|(w, _, _)| w == workload)
+            .map(|(_, samples, warmup)| {
+                format!("{samples} measured samples after {warmup} warm-up")
+            })
+            .collect();
+        (!shapes.is_empty()).then_some((run, shapes))
+    })?;
+    Some(format!(
+        "Each trial is one process of {} (the newest run that records it, {}); results of \
+         different shapes are not compared",
+        shapes.join(" or "),
+        date(&run.started_at)
     ))
 }
 
