@@ -51,8 +51,50 @@ pub struct Published {
     pub bad: Vec<(PathBuf, String)>,
 }
 
-/// Adds `publishing.records` to the data branch.
+/// Adds `publishing.records` to the data branch. The work folder is a cache of the
+/// remote branch: when a git command fails in it (a publish killed mid-way can leave a
+/// repository git will not work in), its contents are removed and the publish tried
+/// once more from a fresh fetch of the branch. Nothing is lost by that: the records come
+/// from the history, and the branch is the remote's.
 pub fn publish(publishing: &Publishing) -> Result<Published> {
+    match publish_once(publishing) {
+        // Not a push that was refused to the end: that is the remote's answer, and the
+        // work folder keeps the commit for the next publish.
+        Err(error)
+            if format!("{error:#}").contains("git -C")
+                && !format!("{error:#}").contains("pushing the new records") =>
+        {
+            eprintln!(
+                "publish: git failed in {} ({}); starting that work folder again",
+                publishing.work.display(),
+                first_line(&error)
+            );
+            // Everything but the lock: the old checkout's files would be untracked in a
+            // fresh repository, and git would refuse to check the branch out over them.
+            for entry in std::fs::read_dir(publishing.work)
+                .with_context(|| format!("listing {}", publishing.work.display()))?
+            {
+                let path = entry?.path();
+                if path
+                    .file_name()
+                    .is_some_and(|n| n == ".versus-publish.lock")
+                {
+                    continue;
+                }
+                let removed = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+                removed.with_context(|| format!("removing {}", path.display()))?;
+            }
+            publish_once(publishing).context("publishing again from a fresh work folder")
+        }
+        other => other,
+    }
+}
+
+fn publish_once(publishing: &Publishing) -> Result<Published> {
     check_branch(publishing.branch)?;
     let records = records(publishing.records)?;
     let git = Git::open(publishing)?;
@@ -304,10 +346,17 @@ fn take_work_folder(work: &Path) -> Result<std::fs::File> {
     }
     let git = work.join(".git");
     if git.exists() {
-        let mut stale: Vec<PathBuf> = ["index.lock", "HEAD.lock", "ORIG_HEAD.lock", "config.lock"]
-            .iter()
-            .map(|name| git.join(name))
-            .collect();
+        // Every `*.lock` of the repository's own files (index, HEAD, config,
+        // packed-refs, shallow, …) and of its refs.
+        let mut stale: Vec<PathBuf> = std::fs::read_dir(&git)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "lock"))
+                    .collect()
+            })
+            .unwrap_or_default();
         stale.extend(lock_files(&git.join("refs")));
         for lock in stale.iter().filter(|p| p.exists()) {
             eprintln!(

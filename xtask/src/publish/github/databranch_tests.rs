@@ -325,3 +325,16 @@ fn what_a_killed_publish_leaves_in_the_work_folder_is_cleared_by_the_next() {
     assert!(!work.join(".git/index.lock").exists());
     assert!(!work.join(".git/rebase-merge").exists());
 }
+
+#[test]
+fn a_work_folder_git_cannot_work_in_is_started_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = bare(dir.path());
+    let work = dir.path().join("work");
+    publish(&publishing(&remote, &work, &[records(dir.path(), 0, 2)])).unwrap();
+    // A repository cut short: HEAD there, its object store gone.
+    std::fs::remove_dir_all(work.join(".git/objects")).unwrap();
+    let published = publish(&publishing(&remote, &work, &[records(dir.path(), 10, 2)])).unwrap();
+    assert_eq!(published.added.len(), 2);
+    assert_eq!(on_branch(&remote, dir.path()).len(), 4);
+}
