@@ -107,6 +107,8 @@ impl Ab {
 
         let mut outcomes = Outcomes::new(&jobs);
         let fixed = self.args.rounds;
+        // A budget holds the whole session, pilot included: no round starts after it.
+        let session_started = std::time::Instant::now();
         let pilot = Pilot {
             rounds: fixed.unwrap_or(self.pilot).max(2),
             arm_order: ArmOrder::Alternating,
@@ -151,6 +153,9 @@ impl Ab {
             settings.seed ^ 0x5eed,
         );
         if more.iter().any(|round| !round.is_empty()) {
+            settings.deadline = self
+                .budget
+                .map(|budget| session_started + std::time::Duration::from_secs_f64(budget));
             runner::run_rounds(&jobs, &more, pilot.rounds, &settings, &mut outcomes);
         }
         let rounds = targets.iter().copied().max().unwrap_or(0).max(pilot.rounds);

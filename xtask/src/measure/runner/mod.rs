@@ -103,6 +103,9 @@ pub struct TrialSettings {
     /// (`catalogue::tasks_allowed`), so that a workload that forks without end cannot
     /// exhaust the machine; `None` where this process cannot make one.
     pub pids_cgroups: Option<cgroup::Parent>,
+    /// No round starts after this (`ab --budget`): the rounds planned beyond it are not
+    /// run, whatever the trials so far showed, so the test stays a fixed-size one.
+    pub deadline: Option<Instant>,
 }
 
 impl TrialSettings {
@@ -125,6 +128,7 @@ impl TrialSettings {
                 .filter(|parent| parent.create().is_ok()),
             pids_cgroups: cgroup::Parent::of_this_process(cgroup::Controller::Pids)
                 .filter(|parent| parent.create().is_ok()),
+            deadline: None,
         })
     }
 
@@ -401,6 +405,18 @@ pub fn run_rounds(
         .map(|slot| (slot, outcomes.of(slot).len()))
         .collect();
     for (round, slots) in order.iter().enumerate() {
+        if settings
+            .deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+        {
+            let left: usize = order[round..].iter().map(Vec::len).sum();
+            eprintln!(
+                "the time budget is spent: rounds {}..{} ({left} trials) are not run",
+                first_round as usize + round + 1,
+                first_round as usize + order.len()
+            );
+            break;
+        }
         for &slot in slots {
             let job = jobs.get(slot);
             if outcomes.of(slot).iter().any(|o| o.status != Status::Ok) {

@@ -131,6 +131,7 @@ fn every_failure_is_recorded_with_its_reason_and_the_run_goes_on() {
         memory_cgroups: None,
         // Real pids groups where this machine allows them: every trial joins one.
         pids_cgroups: cgroup::Parent::of_this_process(cgroup::Controller::Pids),
+        deadline: None,
     };
     let results = measure(&plan, &binaries, &settings);
     let by_variant = |variant: &str| results.iter().find(|r| r.variant == variant).unwrap();
@@ -372,4 +373,52 @@ fn golden_run_record_from_fixed_outputs() {
         .as_deref()
         .unwrap()
         .contains("below the physical floor of 2.5 ns"));
+}
+
+/// A budget's deadline: the rounds after it are not started, the ones before it are
+/// whole, and each result records its trial shape.
+#[test]
+fn no_round_starts_after_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let rust = fake_binary(dir.path(), "versus-rs");
+    let binaries = [Binary {
+        toolchain: ToolchainId {
+            id: "rust-fake".to_string(),
+            lang: Lang::Rust,
+        },
+        path: rust,
+        counting: None,
+    }];
+    let plan = [series("sum", "iter", Lang::Rust, "rust-fake")];
+    let mut settings = TrialSettings {
+        rounds: 50,
+        samples: None,
+        warmup: None,
+        seed: 3,
+        timeout: Some(Duration::from_secs(3)),
+        quick: true,
+        launcher: None,
+        instructions: None,
+        counted_rounds: 0,
+        counting_binaries: BTreeMap::new(),
+        emulator: None,
+        memory_cgroups: None,
+        pids_cgroups: None,
+        deadline: Some(std::time::Instant::now()),
+    };
+    let results = measure(&plan, &binaries, &settings);
+    assert_eq!(
+        results[0].trials.len(),
+        0,
+        "a round started after the deadline"
+    );
+    settings.deadline = None;
+    settings.rounds = 3;
+    let results = measure(&plan, &binaries, &settings);
+    assert_eq!(results[0].trials.len(), 3);
+    let sampling = plan[0].workload.sampling(true);
+    assert_eq!(
+        (results[0].samples_per_trial, results[0].warmup),
+        (Some(sampling.samples), Some(sampling.warmup))
+    );
 }
