@@ -55,11 +55,12 @@ impl History {
                 let dir = history::resolve(root, args.history);
                 let now = crate::record::rfc3339(time::OffsetDateTime::now_utc());
                 let pruned = prune::prune(&dir, args.keep_raw, &now, args.dry_run)?;
-                for (path, reason) in &pruned.unreadable {
+                for bad in &pruned.unreadable {
                     eprintln!(
-                        "warning: skipped {}, left as it is: {reason} (`cargo xtask history \
-                         check` lists every bad record)",
-                        path.display()
+                        "warning: skipped {}, left as it is: {} (`cargo xtask history check` \
+                         lists every bad record)",
+                        bad.path.display(),
+                        bad.reason
                     );
                 }
                 let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);

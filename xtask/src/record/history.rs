@@ -355,10 +355,22 @@ pub fn read_each(paths: &[PathBuf]) -> Result<(Vec<RunRecord>, Vec<Unreadable>)>
 
 /// Reads one record file.
 pub fn read(path: &Path) -> Result<RunRecord> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    RunRecord::from_json(&text)
-        .with_context(|| format!("parsing the run record {}", path.display()))
+    read_with_bytes(path).map(|(_, record)| record)
+}
+
+/// Reads one record file, and keeps its bytes (`prune` replaces a file only if it
+/// still holds them).
+pub fn read_with_bytes(path: &Path) -> Result<(Vec<u8>, RunRecord)> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|error| {
+        anyhow::anyhow!(
+            "reading {}: stream did not contain valid UTF-8 ({error})",
+            path.display()
+        )
+    })?;
+    let record = RunRecord::from_json(text)
+        .with_context(|| format!("parsing the run record {}", path.display()))?;
+    Ok((bytes, record))
 }
 
 #[cfg(test)]

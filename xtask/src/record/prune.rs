@@ -23,9 +23,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use super::history;
+use super::history::Unreadable;
 use super::summary::{
-    median_ns_per_op, time_per_op, trial_median, trial_percentiles, trial_time_per_op,
-    HISTOGRAM_PERCENTILES,
+    median_ns_per_op, series_label, time_per_op, trial_median, trial_percentiles,
+    trial_time_per_op, HISTOGRAM_PERCENTILES,
 };
 use super::{PrunedResult, PrunedTrial, ResultRecord, RunRecord, Trial};
 
@@ -40,7 +41,7 @@ pub struct Pruned {
     pub bytes_before: u64,
     pub bytes_after: u64,
     /// Files that are not readable records, with the reason; left as they are.
-    pub unreadable: Vec<(PathBuf, String)>,
+    pub unreadable: Vec<Unreadable>,
 }
 
 /// Whether a result still holds raw data to drop.
@@ -51,31 +52,26 @@ fn has_raw(result: &ResultRecord) -> bool {
         .any(|t| !t.samples.is_empty() || t.histogram.is_some())
 }
 
-/// The series a result belongs to, as a key.
-fn series_key(record: &RunRecord, result: &ResultRecord) -> String {
-    let params: Vec<String> = result
-        .params
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    format!(
-        "{}|{}|{}|{}|{}|{}",
-        record.machine.fingerprint,
-        result.workload,
-        result.variant,
-        result.lang,
-        result.toolchain,
-        params.join(",")
-    )
+/// The series a result belongs to: its machine and its label (workload, variant,
+/// toolchain, parameters; the toolchain names the language).
+fn series_key(record: &RunRecord, result: &ResultRecord) -> (String, String) {
+    let label = series_label(
+        &result.workload,
+        &result.variant,
+        &result.toolchain,
+        &result.params,
+    );
+    (record.machine.fingerprint.clone(), label)
 }
 
-/// The trial with its samples and histogram replaced by their summary.
+/// The trial with its samples and histogram replaced by their summary; a trial already
+/// pruned, or without raw data, as it is.
 fn prune_trial(trial: &Trial) -> Trial {
     let mut pruned = trial.clone();
-    if trial.samples.is_empty() && trial.histogram.is_none() {
+    if trial.pruned.is_some() || (trial.samples.is_empty() && trial.histogram.is_none()) {
         return pruned;
     }
-    let latency: BTreeMap<String, f64> = trial_percentiles(trial)
+    let latency_ns = trial_percentiles(trial)
         .map(|values| {
             HISTOGRAM_PERCENTILES
                 .iter()
@@ -84,27 +80,14 @@ fn prune_trial(trial: &Trial) -> Trial {
                 .collect()
         })
         .unwrap_or_default();
-    let kept = trial.pruned.clone().unwrap_or(PrunedTrial {
-        samples: 0,
-        median_ns: 0.0,
-        min_ns: 0,
-        max_ns: 0,
-        latency_ns: BTreeMap::new(),
-    });
+    // A trial with a histogram and no samples keeps `samples: 0`, which readers take
+    // as no median.
     pruned.pruned = Some(PrunedTrial {
-        samples: if trial.samples.is_empty() {
-            kept.samples
-        } else {
-            trial.samples.len() as u64
-        },
-        median_ns: trial_median(trial).unwrap_or(kept.median_ns),
-        min_ns: trial.samples.iter().copied().min().unwrap_or(kept.min_ns),
-        max_ns: trial.samples.iter().copied().max().unwrap_or(kept.max_ns),
-        latency_ns: if latency.is_empty() {
-            kept.latency_ns
-        } else {
-            latency
-        },
+        samples: trial.samples.len() as u64,
+        median_ns: trial_median(trial).unwrap_or(0.0),
+        min_ns: trial.samples.iter().copied().min().unwrap_or(0),
+        max_ns: trial.samples.iter().copied().max().unwrap_or(0),
+        latency_ns,
     });
     pruned.samples = Vec::new();
     pruned.histogram = None;
@@ -158,24 +141,18 @@ pub fn prune(dir: &Path, keep_raw: usize, at: &str, dry_run: bool) -> Result<Pru
     let mut report = Pruned::default();
     let mut records: Vec<(PathBuf, Vec<u8>, RunRecord)> = Vec::new();
     for path in history::record_files(dir)? {
-        let read = std::fs::read(&path)
-            .with_context(|| format!("reading {}", path.display()))
-            .and_then(|bytes| {
-                let text = std::str::from_utf8(&bytes)
-                    .with_context(|| format!("{} is not UTF-8", path.display()))?;
-                let record = RunRecord::from_json(text)
-                    .with_context(|| format!("parsing the run record {}", path.display()))?;
-                Ok((bytes, record))
-            });
-        match read {
+        match history::read_with_bytes(&path) {
             Ok((bytes, record)) => records.push((path, bytes, record)),
-            Err(error) => report.unreadable.push((path, format!("{error:#}"))),
+            Err(error) => report.unreadable.push(Unreadable {
+                path,
+                reason: format!("{error:#}"),
+            }),
         }
     }
     report.records_read = records.len();
     records.sort_by(|a, b| a.2.id.cmp(&b.2.id));
     // Per series, its (record, result) places, newest first.
-    let mut series: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    let mut series: BTreeMap<(String, String), Vec<(usize, usize)>> = BTreeMap::new();
     for (r, (_, _, record)) in records.iter().enumerate().rev() {
         for (i, result) in record.results.iter().enumerate() {
             series

@@ -295,6 +295,17 @@ fn encoded_histogram(latencies_ns: impl Iterator<Item = u64>) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// An `actors/tokio` record of session `s1` whose trials took `values` per operation,
+/// with latency histograms scaled by `scale`.
+fn actors(id: &str, values: &[f64], scale: f64) -> RunRecord {
+    record(
+        id,
+        Some("s1"),
+        FINGERPRINT,
+        vec![with_histograms(result("actors", "tokio", values), scale)],
+    )
+}
+
 fn with_histograms(mut result: ResultRecord, scale: f64) -> ResultRecord {
     for trial in &mut result.trials {
         let round = trial.round as u64;
@@ -307,18 +318,8 @@ fn with_histograms(mut result: ResultRecord, scale: f64) -> ResultRecord {
 #[test]
 fn latency_percentiles_come_from_the_histograms() {
     let values = around(310.0, 0.003, 10);
-    let base = record(
-        "base",
-        Some("s1"),
-        FINGERPRINT,
-        vec![with_histograms(result("actors", "tokio", &values), 1.0)],
-    );
-    let head = record(
-        "head",
-        Some("s1"),
-        FINGERPRINT,
-        vec![with_histograms(result("actors", "tokio", &values), 1.2)],
-    );
+    let base = actors("base", &values, 1.0);
+    let head = actors("head", &values, 1.2);
     let comparison = compare(&[base], &[head], &settings());
     let metrics: Vec<(Metric, Verdict)> = comparison
         .entries
@@ -343,22 +344,8 @@ fn latency_percentiles_come_from_the_histograms() {
 
 #[test]
 fn a_pruned_base_compares_as_it_did_with_its_raw_data() {
-    let values = around(310.0, 0.003, 10);
-    let base = record(
-        "base",
-        Some("s1"),
-        FINGERPRINT,
-        vec![with_histograms(result("actors", "tokio", &values), 1.0)],
-    );
-    let head = record(
-        "head",
-        Some("s1"),
-        FINGERPRINT,
-        vec![with_histograms(
-            result("actors", "tokio", &around(330.0, 0.003, 10)),
-            1.2,
-        )],
-    );
+    let base = actors("base", &around(310.0, 0.003, 10), 1.0);
+    let head = actors("head", &around(330.0, 0.003, 10), 1.2);
     let mut pruned = base.clone();
     pruned.results[0] =
         crate::record::prune::prune_result(&base.results[0], "2026-12-02T12:00:00Z").unwrap();
@@ -385,12 +372,7 @@ fn an_unreadable_histogram_makes_its_metric_incomparable() {
     let mut broken = with_histograms(result("actors", "tokio", &values), 1.0);
     broken.trials[3].histogram = Some("not a histogram".to_string());
     let base = record("base", Some("s1"), FINGERPRINT, vec![broken]);
-    let head = record(
-        "head",
-        Some("s1"),
-        FINGERPRINT,
-        vec![with_histograms(result("actors", "tokio", &values), 1.0)],
-    );
+    let head = actors("head", &values, 1.0);
     let comparison = compare(&[base], &[head], &settings());
     let p50 = comparison
         .entries

@@ -84,6 +84,28 @@ fn fake_binary(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
+/// Settings for trials of the fake binaries, started directly, `rounds` rounds.
+fn fake_settings(rounds: u32) -> TrialSettings {
+    TrialSettings {
+        rounds,
+        samples: None,
+        warmup: None,
+        seed: 3,
+        // Long enough that a healthy fake (a shell printing a line) never reaches it
+        // on a loaded machine; the hanging one sleeps 30 s.
+        timeout: Some(Duration::from_secs(3)),
+        quick: true,
+        launcher: None,
+        instructions: None,
+        counted_rounds: COUNTED_ROUNDS,
+        counting_binaries: BTreeMap::new(),
+        emulator: None,
+        memory_cgroups: None,
+        pids_cgroups: None,
+        deadline: None,
+    }
+}
+
 #[test]
 fn every_failure_is_recorded_with_its_reason_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
@@ -115,23 +137,9 @@ fn every_failure_is_recorded_with_its_reason_and_the_run_goes_on() {
         series("pingpong", "std-thread", Lang::Rust, "rust-fake"),
     ];
     let settings = TrialSettings {
-        rounds: 2,
-        samples: None,
-        warmup: None,
-        seed: 3,
-        // Long enough that a healthy fake (a shell printing a line) never reaches it
-        // on a loaded machine; the hanging one sleeps 30 s.
-        timeout: Some(Duration::from_secs(3)),
-        quick: true,
-        launcher: None,
-        instructions: None,
-        counted_rounds: COUNTED_ROUNDS,
-        counting_binaries: BTreeMap::new(),
-        emulator: None,
-        memory_cgroups: None,
         // Real pids groups where this machine allows them: every trial joins one.
         pids_cgroups: cgroup::Parent::of_this_process(cgroup::Controller::Pids),
-        deadline: None,
+        ..fake_settings(2)
     };
     let results = measure(&plan, &binaries, &settings);
     let by_variant = |variant: &str| results.iter().find(|r| r.variant == variant).unwrap();
@@ -391,20 +399,8 @@ fn no_round_starts_after_the_deadline() {
     }];
     let plan = [series("sum", "iter", Lang::Rust, "rust-fake")];
     let mut settings = TrialSettings {
-        rounds: 50,
-        samples: None,
-        warmup: None,
-        seed: 3,
-        timeout: Some(Duration::from_secs(3)),
-        quick: true,
-        launcher: None,
-        instructions: None,
-        counted_rounds: 0,
-        counting_binaries: BTreeMap::new(),
-        emulator: None,
-        memory_cgroups: None,
-        pids_cgroups: None,
         deadline: Some(std::time::Instant::now()),
+        ..fake_settings(50)
     };
     let results = measure(&plan, &binaries, &settings);
     assert_eq!(

@@ -58,12 +58,7 @@ pub struct Published {
 /// from the history, and the branch is the remote's.
 pub fn publish(publishing: &Publishing) -> Result<Published> {
     match publish_once(publishing) {
-        // Not a push that was refused to the end: that is the remote's answer, and the
-        // work folder keeps the commit for the next publish.
-        Err(error)
-            if format!("{error:#}").contains("git -C")
-                && !format!("{error:#}").contains("pushing the new records") =>
-        {
+        Err(error) if git_failed_in_work_folder(&error) => {
             eprintln!(
                 "publish: git failed in {} ({}); starting that work folder again",
                 publishing.work.display(),
@@ -92,6 +87,13 @@ pub fn publish(publishing: &Publishing) -> Result<Published> {
         }
         other => other,
     }
+}
+
+/// A git command failed in the work folder, and not as a push refused to the end (that
+/// is the remote's answer; the work folder keeps the commit for the next publish).
+fn git_failed_in_work_folder(error: &anyhow::Error) -> bool {
+    let text = format!("{error:#}");
+    text.contains("git -C") && !text.contains("pushing the new records")
 }
 
 fn publish_once(publishing: &Publishing) -> Result<Published> {

@@ -308,6 +308,7 @@ impl Store {
                     .filter(|s| s.pruned)
                     .map(|s| s.workload.clone())
                     .collect();
+                pruned.sort();
                 pruned.dedup();
                 pruned
             },

@@ -150,11 +150,11 @@ fn a_dry_run_writes_nothing_and_a_bad_record_is_named_and_left_as_it_is() {
     assert_eq!(files(dir.path()), before, "a dry run wrote");
     assert_eq!(dry.records_pruned, 2);
     assert_eq!(dry.unreadable.len(), 1);
-    assert_eq!(dry.unreadable[0].0, bad);
+    assert_eq!(dry.unreadable[0].path, bad);
     assert!(
-        dry.unreadable[0].1.contains("`id`"),
+        dry.unreadable[0].reason.contains("`id`"),
         "{}",
-        dry.unreadable[0].1
+        dry.unreadable[0].reason
     );
     let done = prune(dir.path(), 1, AT, false).unwrap();
     assert_eq!(done.records_pruned, 2);

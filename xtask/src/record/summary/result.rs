@@ -108,19 +108,11 @@ pub const LATENCY_PERCENTILES: [(&str, &str); 2] = [("p50_ns", "p50"), ("p99_ns"
 /// `extra`); from `extra` only where the trial has no readable histogram.
 /// A pruned trial gives the percentile it kept from its histogram.
 pub fn trial_latency_ns(trial: &Trial, key: &str) -> Option<f64> {
-    let quantile = HISTOGRAM_PERCENTILES
+    let at = HISTOGRAM_PERCENTILES
         .iter()
-        .find(|(name, _)| *name == key)
-        .map(|(_, quantile)| *quantile);
-    if let (Some(quantile), Some(encoded)) = (quantile, trial.histogram.as_deref()) {
-        if let Ok((count, values)) = crate::record::histogram::quantiles(encoded, &[quantile]) {
-            if count > 0 {
-                return values.first().map(|&v| v as f64);
-            }
-        }
-    }
-    if let Some(kept) = trial.pruned.as_ref().and_then(|p| p.latency_ns.get(key)) {
-        return Some(*kept);
+        .position(|(name, _)| *name == key);
+    if let (Some(at), Some(percentiles)) = (at, trial_percentiles(trial)) {
+        return Some(percentiles[at] as f64);
     }
     trial.extra.get(key)?.as_f64()
 }
