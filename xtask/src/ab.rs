@@ -142,7 +142,7 @@ impl Ab {
             ))
         };
         let targets: Vec<u32> = match &plans {
-            Some(plans) => plans.iter().map(|p| p.pairs).collect(),
+            Some(planned) => planned.plans.iter().map(|p| p.pairs).collect(),
             None => vec![pilot.rounds; series.len()],
         };
         let more = plan::rounds(
@@ -153,9 +153,11 @@ impl Ab {
             settings.seed ^ 0x5eed,
         );
         if more.iter().any(|round| !round.is_empty()) {
-            settings.deadline = self
-                .budget
-                .map(|budget| session_started + std::time::Duration::from_secs_f64(budget));
+            // The counts after these rounds are paid from the budget too.
+            let reserve = plans.as_ref().map_or(0.0, |p| p.counting_reserve_seconds);
+            settings.deadline = self.budget.map(|budget| {
+                session_started + std::time::Duration::from_secs_f64((budget - reserve).max(0.0))
+            });
             runner::run_rounds(&jobs, &more, pilot.rounds, &settings, &mut outcomes);
         }
         let rounds = targets.iter().copied().max().unwrap_or(0).max(pilot.rounds);

@@ -92,6 +92,7 @@ impl Calibrate {
                     },
                 };
                 pilot_and_plan(&jobs, &pilot, &settings, &compare_settings, &mut outcomes)
+                    .plans
                     .iter()
                     .map(|plan| plan.pairs)
                     .collect()

@@ -47,6 +47,19 @@ pub fn render_markdown(comparison: &Comparison) -> String {
         if total == 1 { "" } else { "s" }
     )
     .unwrap();
+    let decisions = super::decide(&comparison.entries);
+    if !decisions.is_empty() {
+        let series = super::summarise(&decisions);
+        writeln!(
+            out,
+            "By series, each read from the metric that decides it (in bold below): {} \
+             ({} series; {}).\n",
+            series.counts(),
+            decisions.len(),
+            series.deciders()
+        )
+        .unwrap();
+    }
     writeln!(out, "{}\n", provenance(comparison)).unwrap();
 
     let mut entries: Vec<&Entry> = comparison.entries.iter().collect();
@@ -69,10 +82,12 @@ pub fn render_markdown(comparison: &Comparison) -> String {
         .into_iter()
         .partition(|e| e.verdict != Verdict::Unchanged);
     let mut footnotes = Vec::new();
+    let deciding = super::deciding(&comparison.entries);
     if !interesting.is_empty() {
         table(
             &mut out,
             &interesting,
+            &deciding,
             &confidence,
             show_machine,
             &mut footnotes,
@@ -89,6 +104,7 @@ pub fn render_markdown(comparison: &Comparison) -> String {
         table(
             &mut out,
             &unchanged,
+            &deciding,
             &confidence,
             show_machine,
             &mut footnotes,
@@ -205,6 +221,7 @@ pub fn table_rows(entries: &[&Entry]) -> Vec<TableRow> {
 fn table(
     out: &mut String,
     entries: &[&Entry],
+    deciding: &BTreeSet<(super::SeriesKey, Metric)>,
     confidence: &str,
     show_machine: bool,
     footnotes: &mut Vec<String>,
@@ -215,7 +232,12 @@ fn table(
     )
     .unwrap();
     writeln!(out, "|---|---|---|--:|--:|--:|--:|--:|").unwrap();
-    for row in table_rows(entries) {
+    for (entry, row) in entries.iter().zip(table_rows(entries)) {
+        let metric = if deciding.contains(&(entry.series.clone(), entry.metric)) {
+            format!("**{}**", row.metric)
+        } else {
+            row.metric.clone()
+        };
         let mut verdict = if row.changed {
             format!("**{}**", row.verdict)
         } else {
@@ -238,8 +260,8 @@ fn table(
         };
         writeln!(
             out,
-            "| {verdict} | {series} | {} | {} | {} | {change} | {} | {} |",
-            row.metric, row.base, row.head, row.q, row.detects,
+            "| {verdict} | {series} | {metric} | {} | {} | {change} | {} | {} |",
+            row.base, row.head, row.q, row.detects,
         )
         .unwrap();
     }

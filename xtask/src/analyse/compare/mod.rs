@@ -10,6 +10,7 @@
 //! is a pure function of the records and the settings.
 
 mod analysis;
+mod decide;
 mod disagree;
 mod markdown;
 mod series;
@@ -28,6 +29,7 @@ use crate::analyse::stats::{self, Detection};
 use crate::record::RunRecord;
 
 pub use analysis::percent_label;
+pub use decide::{decide, deciding, summarise, Decision};
 pub use markdown::{quantity, render_markdown, table_rows, TableRow, MARKER};
 pub use series::{run_value, Metric, SeriesKey};
 pub use verdict::{signed_percent, unsigned_percent};
@@ -133,6 +135,11 @@ pub struct Comparison {
     /// The commits of base and head, when their records name one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commits: Option<Commits>,
+    /// One verdict per series, read from the metric that decides it: the instruction
+    /// count where both sides have one, else time per operation (`decide`). Added after
+    /// the first comparisons were stored; readers derive it from `entries` alike.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<Decision>,
 }
 
 /// A machine in a few words: enough to say where a comparison ran.
@@ -364,6 +371,7 @@ pub fn compare(base: &[RunRecord], head: &[RunRecord], settings: &Settings) -> C
             Verdict::Incomparable => &mut summary.incomparable,
         } += 1;
     }
+    let decisions = decide::decide(&entries);
     Comparison {
         schema: COMPARE_SCHEMA.to_string(),
         base: base.iter().map(|r| r.id.clone()).collect(),
@@ -376,6 +384,7 @@ pub fn compare(base: &[RunRecord], head: &[RunRecord], settings: &Settings) -> C
             base: commit_of(base),
             head: commit_of(head),
         }),
+        decisions,
     }
 }
 

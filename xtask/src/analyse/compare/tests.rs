@@ -508,18 +508,20 @@ fn markdown_leads_with_the_changes() {
 
         **1 slower**, 4 unchanged, 1 inconclusive (6 comparisons)
 
+        By series, each read from the metric that decides it (in bold below): **1 slower**, 1 unchanged, 1 inconclusive (3 series; time/op decided every series).
+
         Base `20261122T080000Z-0123456789ab-c90d059c`, head `20261122T081000Z-89abcdef0123-c90d059c`. Machine `c90d059c2a81d162`. Paired: base and head ran in the same interleaved rounds.
 
         | verdict | series | metric | base | head | change (95 % CI) | q | detects |
         |---|---|---|--:|--:|--:|--:|--:|
-        | **slower** | `sum/iter rust-1.95.0 size=1000` | time/op | 310 ns | 341 ns | **+10.0 %** (+9.6 … +10.4) | 0.003 | ±1.4 % |
-        | inconclusive <sup>1</sup> | `spawn/thread rust-1.95.0 size=1000` | time/op | 313 ns | 315 ns | +0.65 % (−6.7 … +8.6) | 1 | ±34.1 % |
+        | **slower** | `sum/iter rust-1.95.0 size=1000` | **time/op** | 310 ns | 341 ns | **+10.0 %** (+9.6 … +10.4) | 0.003 | ±1.4 % |
+        | inconclusive <sup>1</sup> | `spawn/thread rust-1.95.0 size=1000` | **time/op** | 313 ns | 315 ns | +0.65 % (−6.7 … +8.6) | 1 | ±34.1 % |
 
         <details><summary>4 unchanged</summary>
 
         | verdict | series | metric | base | head | change (95 % CI) | q | detects |
         |---|---|---|--:|--:|--:|--:|--:|
-        | unchanged | `alloc/box rust-1.95.0 size=1000` | time/op | 310 ns | 310 ns | 0.00 % (0.00 … 0.00) | 1 | ±1.0 % |
+        | unchanged | `alloc/box rust-1.95.0 size=1000` | **time/op** | 310 ns | 310 ns | 0.00 % (0.00 … 0.00) | 1 | ±1.0 % |
         | unchanged | `alloc/box rust-1.95.0 size=1000` | max RSS | 12.0 MiB | 12.0 MiB | 0.00 % (0.00 … 0.00) | 1 | ±1.0 % |
         | unchanged | `spawn/thread rust-1.95.0 size=1000` | max RSS | 12.0 MiB | 12.0 MiB | 0.00 % (0.00 … 0.00) | 1 | ±1.0 % |
         | unchanged | `sum/iter rust-1.95.0 size=1000` | max RSS | 12.0 MiB | 12.0 MiB | 0.00 % (0.00 … 0.00) | 1 | ±1.0 % |
@@ -648,4 +650,93 @@ fn counts_of_two_separate_runs_show_a_half_percent_change_with_counted_rounds_tr
         Verdict::Slower
     );
     assert_eq!(verdict(5), Verdict::Inconclusive);
+}
+
+#[test]
+fn the_instruction_count_decides_a_counted_series_and_time_the_others() {
+    // sum/iter counted on both sides, 0.5 % more work in head, time identical; sum/scalar
+    // not counted and 10 % slower.
+    let pairs = crate::measure::runner::COUNTED_PAIRS as usize;
+    let times = around(310.0, 0.01, pairs);
+    let jitter = around(1.0, 0.0001, pairs);
+    let head_jitter: Vec<f64> = jitter.iter().rev().copied().collect();
+    let slower: Vec<f64> = times.iter().map(|t| t * 1.1).collect();
+    let base = record(
+        "base",
+        Some("s1"),
+        FINGERPRINT,
+        vec![
+            with_counts(result("sum", "iter", &times), 1.75e6, &jitter),
+            result("sum", "scalar", &times),
+        ],
+    );
+    let head = record(
+        "head",
+        Some("s1"),
+        FINGERPRINT,
+        vec![
+            with_counts(result("sum", "iter", &times), 1.75e6 * 1.005, &head_jitter),
+            result("sum", "scalar", &slower),
+        ],
+    );
+    let comparison = compare(&[base], &[head], &settings());
+    let decided: Vec<(&str, Metric, Verdict)> = comparison
+        .decisions
+        .iter()
+        .map(|d| (d.series.variant.as_str(), d.metric, d.verdict))
+        .collect();
+    assert_eq!(
+        decided,
+        [
+            ("iter", Metric::Instructions, Verdict::Slower),
+            ("scalar", Metric::TimePerOp, Verdict::Slower),
+        ],
+        "{:#?}",
+        comparison.decisions
+    );
+    assert!(comparison.decisions[0]
+        .why
+        .contains("counted on both sides"));
+    assert!(comparison.decisions[1]
+        .why
+        .contains("no instruction counts"));
+    let summary = summarise(&comparison.decisions);
+    assert_eq!(
+        (summary.slower, summary.by_instructions, summary.by_time),
+        (2, 1, 1)
+    );
+    // What the deciding metric is stays derivable from the entries alone.
+    assert_eq!(decide(&comparison.entries), comparison.decisions);
+
+    let markdown = render_markdown(&comparison);
+    assert!(
+        markdown.contains("By series, each read from the metric that decides it (in bold below): **2 slower** (2 series; instructions/op decided 1 series, time/op 1)"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| **instructions/op** |"), "{markdown}");
+    assert!(markdown.contains("| **time/op** |"), "{markdown}");
+
+    // Counts on one side only cannot decide: time does, and says why.
+    let base = record(
+        "base",
+        Some("s2"),
+        FINGERPRINT,
+        vec![with_counts(result("sum", "iter", &times), 1.75e6, &jitter)],
+    );
+    let head = record(
+        "head",
+        Some("s2"),
+        FINGERPRINT,
+        vec![result("sum", "iter", &times)],
+    );
+    let comparison = compare(&[base], &[head], &settings());
+    assert_eq!(comparison.decisions.len(), 1);
+    assert_eq!(comparison.decisions[0].metric, Metric::TimePerOp);
+    assert!(
+        comparison.decisions[0]
+            .why
+            .contains("could not be compared"),
+        "{:#?}",
+        comparison.decisions
+    );
 }

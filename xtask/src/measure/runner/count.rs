@@ -16,6 +16,22 @@ use crate::measure::instructions;
 use crate::measure::plan::Slot;
 use crate::record::{InstructionCount, Status};
 
+/// What a call of [`count_instructions`] did: the trials it counted and the wall time
+/// it took, which a time budget has to hold as well as the timed rounds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Counting {
+    /// Trials whose count was attempted.
+    pub trials: usize,
+    pub seconds: f64,
+}
+
+impl Counting {
+    /// Wall seconds per counted trial, with the counts running side by side as here.
+    pub fn seconds_per_trial(&self) -> Option<f64> {
+        (self.trials > 0).then(|| self.seconds / self.trials as f64)
+    }
+}
+
 /// Counts the trials after `earlier[slot]` in each job's outcomes that are to be
 /// counted: CPU-bound workloads, `ok`, in a counted round.
 pub fn count_instructions(
@@ -23,9 +39,9 @@ pub fn count_instructions(
     earlier: &BTreeMap<Slot, usize>,
     settings: &TrialSettings,
     outcomes: &mut Outcomes,
-) {
+) -> Counting {
     let Some(counter) = &settings.instructions else {
-        return;
+        return Counting::default();
     };
     let wanted: Vec<(Slot, usize)> = jobs
         .slots()
@@ -41,7 +57,7 @@ pub fn count_instructions(
         })
         .collect();
     if wanted.is_empty() {
-        return;
+        return Counting::default();
     }
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
@@ -118,7 +134,12 @@ pub fn count_instructions(
         wanted.len(),
         started.elapsed().as_secs_f64()
     );
+    let counting = Counting {
+        trials: wanted.len(),
+        seconds: started.elapsed().as_secs_f64(),
+    };
     for ((slot, at), count) in wanted.into_iter().zip(counts) {
         outcomes.of_mut(slot)[at].trial.instructions = count;
     }
+    counting
 }

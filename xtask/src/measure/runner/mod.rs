@@ -33,6 +33,7 @@ use crate::record::{
 };
 use progress::Progress;
 
+pub use count::Counting;
 pub use paired::{pilot_and_plan, Pilot};
 
 /// Default number of interleaved rounds of a run.
@@ -388,14 +389,14 @@ pub fn measure(
 /// earlier one) is not run again: it would fail or hang the same way, and its first
 /// reason is kept. Round numbers continue across calls through `first_round`, since
 /// trials are paired by them. The instructions of this call's counted trials are
-/// counted after its timed rounds.
+/// counted after its timed rounds; what that took is returned.
 pub fn run_rounds(
     jobs: &Jobs,
     order: &[Round],
     first_round: u32,
     settings: &TrialSettings,
     outcomes: &mut Outcomes,
-) {
+) -> Counting {
     let total = order.iter().map(Vec::len).sum::<usize>() as u64;
     let progress = Progress::new(total);
     let started = Instant::now();
@@ -442,7 +443,7 @@ pub fn run_rounds(
     let overhead =
         (!overheads.is_empty()).then(|| crate::record::summary::median(&overheads) as u64);
     progress.done(started.elapsed(), overheads.len() as u64, overhead);
-    count::count_instructions(jobs, &earlier, settings, outcomes);
+    count::count_instructions(jobs, &earlier, settings, outcomes)
 }
 
 /// One arm's outcomes as its results, in series order, then the elision check across

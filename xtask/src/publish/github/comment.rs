@@ -16,8 +16,8 @@ use std::fmt::Write;
 use super::escape;
 use super::trend::{sparkline, Trends};
 use crate::analyse::compare::{
-    percent_label, quantity, signed_percent, table_rows, unsigned_percent, Comparison, Entry,
-    MachineBrief, Verdict, MARKER,
+    decide, percent_label, quantity, signed_percent, summarise, table_rows, unsigned_percent,
+    Comparison, Decision, Entry, MachineBrief, Metric, SeriesKey, Verdict, MARKER,
 };
 use crate::publish::site::escape::is_commit;
 
@@ -119,6 +119,20 @@ fn render_rows(
     let mut out = String::new();
     writeln!(out, "{MARKER}").unwrap();
     first_lines(&mut out, comparison);
+    // Recomputed from the entries, not read from the artifact's own `decisions`.
+    let decisions = decide(&comparison.entries);
+    if !decisions.is_empty() {
+        let series = summarise(&decisions);
+        writeln!(
+            out,
+            "\nBy series: {} — {}.",
+            series.counts(),
+            series.deciders()
+        )
+        .unwrap();
+    }
+    let decided: BTreeMap<&SeriesKey, &Decision> =
+        decisions.iter().map(|d| (&d.series, d)).collect();
     for note in &context.notes {
         writeln!(out, "\n> {}", escape::text(note)).unwrap();
     }
@@ -137,13 +151,20 @@ fn render_rows(
         changed_item(
             &mut out,
             entry,
+            decided.get(&entry.series).copied(),
             context,
             &confidence,
             several.then_some(&machines),
         );
     }
     if !rest.is_empty() {
-        folded(&mut out, &rest, &confidence, several.then_some(&machines));
+        folded(
+            &mut out,
+            &rest,
+            &decided,
+            &confidence,
+            several.then_some(&machines),
+        );
     }
     let left_out = rows.len() - shown;
     if left_out > 0 {
@@ -265,6 +286,7 @@ fn series_name(entry: &Entry) -> String {
 fn changed_item(
     out: &mut String,
     entry: &Entry,
+    decision: Option<&Decision>,
     context: &Context,
     confidence: &str,
     machines: Option<&BTreeMap<&str, String>>,
@@ -274,9 +296,22 @@ fn changed_item(
         .and_then(|names| names.get(entry.series.fingerprint.as_str()))
         .map(|name| format!(" · on {name}"))
         .unwrap_or_default();
+    // Which metric decides this series: this one, or another whose verdict is named.
+    let decides = match decision {
+        Some(d) if d.metric == entry.metric => " · **decides the series**".to_string(),
+        // Time moved where the count says the work did not (or the other way): say
+        // which verdict the series has. Memory and latency are their own questions.
+        Some(d) if d.metric == Metric::Instructions => format!(
+            " · {} decides the series: {}",
+            d.metric.label(),
+            word(d.verdict)
+        ),
+        Some(_) => String::new(),
+        None => String::new(),
+    };
     writeln!(
         out,
-        "- **{} {}** {} · {}{on}",
+        "- **{} {}** {} · {}{on}{decides}",
         entry.verdict.as_str(),
         signed_percent(ratio.estimate),
         entry.metric.label(),
@@ -331,6 +366,7 @@ fn notes(entry: &Entry) -> String {
 fn folded(
     out: &mut String,
     entries: &[&Entry],
+    decided: &BTreeMap<&SeriesKey, &Decision>,
     confidence: &str,
     machines: Option<&BTreeMap<&str, String>>,
 ) {
@@ -368,11 +404,14 @@ fn folded(
         if !notes.is_empty() {
             series.push_str(&format!("<br><sub>{notes}</sub>"));
         }
+        let metric = match decided.get(&entry.series) {
+            Some(d) if d.metric == entry.metric => format!("**{}**", entry.metric.label()),
+            _ => entry.metric.label().to_string(),
+        };
         writeln!(
             out,
-            "| {} | {series} | {} | {} | {} |",
+            "| {} | {series} | {metric} | {} | {} |",
             word(entry.verdict),
-            entry.metric.label(),
             row.change,
             row.detects
         )
@@ -443,9 +482,23 @@ fn footer(out: &mut String, comparison: &Comparison, context: &Context) {
         } else {
             format!("{paired} of {tested} comparisons paired by round; the rest ran apart")
         };
+        let counted = comparison
+            .entries
+            .iter()
+            .any(|e| e.metric == Metric::Instructions);
+        let instructions = if counted {
+            format!(
+                " (±{} for instructions/op, which decides a series where both sides were \
+                 counted; time/op decides the rest; bold marks the deciding metric)",
+                percent_label(comparison.settings.instructions_threshold)
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "Design: {design}; a verdict needs its whole {} interval beyond ±{} (q ≤ {}).  ",
+            "Design: {design}; a verdict needs its whole {} interval beyond ±{}{instructions} \
+             (q ≤ {}).  ",
             percent_label(comparison.settings.confidence),
             percent_label(comparison.settings.threshold),
             comparison.settings.alpha

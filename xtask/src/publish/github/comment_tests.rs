@@ -186,3 +186,69 @@ fn a_ratio_of_any_size_renders() {
     let body = render(&comparison, &example_context());
     assert!(body.len() <= LIMIT);
 }
+
+#[test]
+fn the_comment_says_which_metric_decided_each_series() {
+    use crate::record::fixtures::{around, record, result, FINGERPRINT};
+    // sum/iter: 10 % slower in time, the same instructions (counted exactly on both
+    // sides): the count decides `unchanged`, and the time line says so. sum/scalar: not
+    // counted, 10 % slower: time decides.
+    let pairs = 20;
+    let times = around(310.0, 0.01, pairs);
+    let slower: Vec<f64> = times.iter().map(|t| t * 1.1).collect();
+    let counted = |mut r: crate::record::ResultRecord| {
+        for trial in &mut r.trials {
+            trial.instructions = Some(crate::record::InstructionCount {
+                per_sample: 1.75e6,
+                tool: "valgrind".into(),
+                environment: Default::default(),
+                binary: Some("versus-rs".into()),
+            });
+        }
+        r
+    };
+    let base = record(
+        "base",
+        Some("s1"),
+        FINGERPRINT,
+        vec![
+            counted(result("sum", "iter", &times)),
+            result("sum", "scalar", &times),
+        ],
+    );
+    let head = record(
+        "head",
+        Some("s1"),
+        FINGERPRINT,
+        vec![
+            counted(result("sum", "iter", &slower)),
+            result("sum", "scalar", &slower),
+        ],
+    );
+    let comparison = crate::analyse::compare::compare(&[base], &[head], &Default::default());
+    let body = render(&comparison, &Context::default());
+    let line = |needle: &str| {
+        body.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?} in\n{body}"))
+            .to_string()
+    };
+    assert_eq!(
+        line("By series:"),
+        "By series: **1 slower**, 1 unchanged — instructions/op decided 1 series, time/op 1."
+    );
+    assert!(
+        line("time/op · iter").ends_with("instructions/op decides the series: unchanged"),
+        "{body}"
+    );
+    assert!(
+        line("time/op · scalar").ends_with("**decides the series**"),
+        "{body}"
+    );
+    assert!(
+        line("Design:").contains("instructions/op, which decides"),
+        "{body}"
+    );
+    // The folded table marks the deciding metric in bold.
+    assert!(body.contains("| **instructions/op** |"), "{body}");
+}
