@@ -81,18 +81,20 @@ impl Ab {
         // The environment's ref and pull request describe the head.
         base.source.git_ref = None;
         base.source.pr = None;
-        let sides = toolchains::build_sides(
+        let mut sides = toolchains::build_sides(
             root,
             &[&base_dir, &head_dir],
             &self.args.toolchains,
             self.args.instructions,
         )?;
+        // Both sides run from one folder, at paths of one length.
+        toolchains::place_sides(root, &SIDES, &mut sides)?;
         let mut sides = sides.into_iter().map(toolchains::unzip);
         let (base_binaries, base_records) = sides.next().expect("the base was built");
         let (head_binaries, head_records) = sides.next().expect("the head was built");
         let series = runner::select(&self.args.selection(), &base_binaries)?;
         let binaries = [&base_binaries, &head_binaries];
-        let jobs = Jobs::new(&series, SIDES.len(), |item, side| Job {
+        let mut jobs = Jobs::new(&series, SIDES.len(), |item, side| Job {
             tag: Some(SIDES[side].to_string()),
             ..Job::plain(item, binary_of(binaries[side], item).path.clone())
         });
@@ -112,6 +114,7 @@ impl Ab {
         let pilot = Pilot {
             rounds: fixed.unwrap_or(self.pilot).max(2),
             arm_order: ArmOrder::Alternating,
+            choose_shape: self.args.samples.is_none() && self.args.warmup.is_none(),
             planning: PairPlanning {
                 minimum: fixed.unwrap_or(self.pilot).max(2),
                 detect_percent: self.detect,
@@ -134,7 +137,7 @@ impl Ab {
             None
         } else {
             Some(pilot_and_plan(
-                &jobs,
+                &mut jobs,
                 &pilot,
                 &settings,
                 &compare_settings,

@@ -52,7 +52,7 @@ impl Calibrate {
                  to calibrate with it"
             );
         }
-        let jobs = Jobs::new(&series, arms.len(), |item, arm| Job {
+        let mut jobs = Jobs::new(&series, arms.len(), |item, arm| Job {
             extra_args: arms[arm].args(),
             tag: Some(arms[arm].name.clone()),
             ..Job::plain(item, binary_of(&binaries, item).path.clone())
@@ -82,6 +82,7 @@ impl Calibrate {
                 let pilot = Pilot {
                     rounds: pilot_rounds,
                     arm_order: ArmOrder::Shuffled,
+                    choose_shape: self.args.samples.is_none() && self.args.warmup.is_none(),
                     planning: PairPlanning {
                         minimum: 2,
                         detect_percent: self.detect,
@@ -91,11 +92,17 @@ impl Calibrate {
                         trial_overhead_seconds: 0.0,
                     },
                 };
-                pilot_and_plan(&jobs, &pilot, &settings, &compare_settings, &mut outcomes)
-                    .plans
-                    .iter()
-                    .map(|plan| plan.pairs)
-                    .collect()
+                pilot_and_plan(
+                    &mut jobs,
+                    &pilot,
+                    &settings,
+                    &compare_settings,
+                    &mut outcomes,
+                )
+                .plans
+                .iter()
+                .map(|plan| plan.pairs)
+                .collect()
             }
         };
         if counting {

@@ -35,6 +35,6 @@ mod tests;
 pub use build::{build_go_cross, build_launcher, target_dir};
 pub use discover::discover;
 pub use pins::load_pins;
-pub use prepare::{build_sides, merge_base, prepare, resolve_commit, unzip, worktree};
+pub use prepare::{build_sides, merge_base, place_sides, prepare, resolve_commit, unzip, worktree};
 pub use report::{exit_ok, pins_json, report};
 pub use setup::install_missing;

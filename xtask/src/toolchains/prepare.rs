@@ -187,6 +187,52 @@ pub fn build_sides(
     Ok(sides)
 }
 
+/// Copies each side's binaries into one folder, `target/versus/ab/sides/<side>/<toolchain>/`,
+/// and points the side at the copies, so that the two sides of a pair differ in nothing
+/// but their code: not in the length of the path the kernel puts on the process's
+/// initial stack (which shifts the stack's alignment and the environment's placement),
+/// nor in the file system location their pages come from. Side names must be of one
+/// length ("base", "head").
+pub fn place_sides(root: &Path, names: &[&str], sides: &mut [Vec<Prepared>]) -> Result<()> {
+    for (name, side) in names.iter().zip(sides.iter_mut()) {
+        for prepared in side.iter_mut() {
+            let binary = &mut prepared.binary;
+            let folder = root
+                .join("target")
+                .join("versus")
+                .join("ab")
+                .join("sides")
+                .join(name)
+                .join(&binary.toolchain.id);
+            std::fs::create_dir_all(&folder)
+                .with_context(|| format!("creating {}", folder.display()))?;
+            binary.path = place(&binary.path, &folder)?;
+            if let Some(counting) = &binary.counting {
+                binary.counting = Some(place(counting, &folder)?);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `file` copied into `folder` under its own name (through a temporary file and a
+/// rename, so a reader never sees half a binary); the copy's path.
+fn place(file: &Path, folder: &Path) -> Result<PathBuf> {
+    let name = file
+        .file_name()
+        .with_context(|| format!("{} has no file name", file.display()))?;
+    let target = folder.join(name);
+    let temporary = folder.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::copy(file, &temporary)
+        .and_then(|_| std::fs::rename(&temporary, &target))
+        .with_context(|| format!("copying {} to {}", file.display(), target.display()))?;
+    Ok(target)
+}
+
 /// The full commit id of a ref, or an error that names it.
 pub fn resolve_commit(root: &Path, reference: &str) -> Result<String> {
     let commit = Cmd::new("git")

@@ -13,10 +13,12 @@ use crate::record::summary::series_label;
 mod budget;
 mod order;
 mod pairs;
+mod shape;
 
 pub use budget::parse_duration;
 pub use order::{interleave, rounds, ArmOrder, Round, Slot};
 pub use pairs::{comparisons, plan_pairs, PairPlan, PairPlanning};
+pub use shape::{choose as choose_shape, PilotTrial};
 
 /// One thing measured: a workload variant in one language, built by one toolchain, at
 /// one set of parameters.

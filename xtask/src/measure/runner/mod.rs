@@ -12,6 +12,7 @@
 //! job goes on, and the command reports the failure at the end.
 
 mod count;
+mod jobs;
 mod paired;
 mod progress;
 #[cfg(test)]
@@ -34,6 +35,7 @@ use crate::record::{
 use progress::Progress;
 
 pub use count::Counting;
+pub use jobs::{Binary, Job, Jobs, Outcomes};
 pub use paired::{pilot_and_plan, Pilot};
 
 /// Default number of interleaved rounds of a run.
@@ -159,6 +161,13 @@ impl TrialSettings {
         }
     }
 
+    /// The shape `job`'s trials run in: the one chosen for it from a pilot, else the
+    /// command line's, else the catalogue's.
+    pub fn sampling_of(&self, job: &Job) -> catalogue::Sampling {
+        job.sampling
+            .unwrap_or_else(|| plan::sampling(&job.series, self.quick, self.samples, self.warmup))
+    }
+
     fn timeout_of(&self, series: &Series) -> Duration {
         self.timeout
             .unwrap_or_else(|| series.workload.timeout(self.quick))
@@ -179,130 +188,6 @@ fn instruction_counter(wanted: bool) -> Result<Option<instructions::Counter>> {
         counter.tool()
     );
     Ok(Some(counter))
-}
-
-/// A workload binary that series run with: its toolchain, and the binary whose
-/// instructions are counted in its place when the two must differ (Go's counting
-/// build, made only when instructions are counted).
-#[derive(Debug, Clone)]
-pub struct Binary {
-    pub toolchain: ToolchainId,
-    pub path: PathBuf,
-    pub counting: Option<PathBuf>,
-}
-
-/// One thing the runner runs in its rounds: a series in one arm, the binary that runs
-/// it, and any arguments beyond the series' own (calibration's injected slowdown).
-#[derive(Debug, Clone)]
-pub struct Job {
-    pub series: Series,
-    pub binary: PathBuf,
-    pub extra_args: Vec<String>,
-    /// How progress lines tell this job from another of the same series ("base", "+2%").
-    pub tag: Option<String>,
-}
-
-impl Job {
-    /// A series' only job in a plain run.
-    pub fn plain(series: &Series, binary: PathBuf) -> Job {
-        Job {
-            series: series.clone(),
-            binary,
-            extra_args: Vec::new(),
-            tag: None,
-        }
-    }
-
-    fn label(&self) -> String {
-        match &self.tag {
-            Some(tag) => format!("[{tag}] {}", self.series.label()),
-            None => self.series.label(),
-        }
-    }
-}
-
-/// Every job of a measurement: each series in each arm.
-#[derive(Debug, Clone)]
-pub struct Jobs {
-    series: Vec<Series>,
-    arms: usize,
-    /// Series-major: the job of (series s, arm a) is at `s * arms + a`, an arithmetic
-    /// kept inside this type.
-    jobs: Vec<Job>,
-}
-
-impl Jobs {
-    /// The grid of `series` × `arms`, each job made by `job(series, arm)`.
-    pub fn new(series: &[Series], arms: usize, job: impl Fn(&Series, usize) -> Job) -> Jobs {
-        let jobs = series
-            .iter()
-            .flat_map(|item| (0..arms).map(|arm| job(item, arm)).collect::<Vec<_>>())
-            .collect();
-        Jobs {
-            series: series.to_vec(),
-            arms,
-            jobs,
-        }
-    }
-
-    pub fn series(&self) -> &[Series] {
-        &self.series
-    }
-
-    pub fn arms(&self) -> usize {
-        self.arms
-    }
-
-    pub fn get(&self, slot: Slot) -> &Job {
-        &self.jobs[self.index(slot)]
-    }
-
-    fn index(&self, slot: Slot) -> usize {
-        assert!(
-            slot.series < self.series.len() && slot.arm < self.arms,
-            "{slot:?} is outside the grid"
-        );
-        slot.series * self.arms + slot.arm
-    }
-
-    fn slots(&self) -> impl Iterator<Item = Slot> + '_ {
-        (0..self.series.len())
-            .flat_map(move |series| (0..self.arms).map(move |arm| Slot { series, arm }))
-    }
-}
-
-/// The outcomes of every job's trials so far, in the order they ran.
-#[derive(Debug, Clone)]
-pub struct Outcomes {
-    arms: usize,
-    by_job: Vec<Vec<Outcome>>,
-}
-
-impl Outcomes {
-    pub fn new(jobs: &Jobs) -> Outcomes {
-        Outcomes {
-            arms: jobs.arms,
-            by_job: vec![Vec::new(); jobs.jobs.len()],
-        }
-    }
-
-    pub fn of(&self, slot: Slot) -> &[Outcome] {
-        &self.by_job[slot.series * self.arms + slot.arm]
-    }
-
-    fn of_mut(&mut self, slot: Slot) -> &mut Vec<Outcome> {
-        &mut self.by_job[slot.series * self.arms + slot.arm]
-    }
-
-    /// One arm's outcomes, series by series.
-    pub fn arm(&self, arm: usize) -> Vec<Vec<Outcome>> {
-        self.by_job
-            .iter()
-            .skip(arm)
-            .step_by(self.arms)
-            .cloned()
-            .collect()
-    }
 }
 
 /// A plain run: the series measured, how, and their results in series order.
@@ -456,12 +341,13 @@ pub fn assemble(
     settings: &TrialSettings,
 ) -> Vec<ResultRecord> {
     let mut results: Vec<ResultRecord> = jobs
-        .series
+        .series()
         .iter()
+        .enumerate()
         .zip(outcomes.arm(arm))
-        .map(|(series, outcomes)| {
+        .map(|((index, series), outcomes)| {
             let mut result = trial::assemble(series, outcomes);
-            let shape = plan::sampling(series, settings.quick, settings.samples, settings.warmup);
+            let shape = settings.sampling_of(jobs.get(Slot { series: index, arm }));
             result.samples_per_trial = Some(shape.samples);
             result.warmup = Some(shape.warmup);
             result
@@ -491,7 +377,7 @@ fn workload_args(job: &Job) -> Vec<String> {
 
 fn run_trial(job: &Job, round: u32, settings: &TrialSettings) -> Outcome {
     let series = &job.series;
-    let sampling = plan::sampling(series, settings.quick, settings.samples, settings.warmup);
+    let sampling = settings.sampling_of(job);
     let cmd = match &settings.emulator {
         Some(emulator) => Cmd::new(emulator).arg(&job.binary),
         None => Cmd::new(&job.binary),

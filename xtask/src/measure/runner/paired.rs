@@ -3,9 +3,11 @@
 //! and the pairs planned from them.
 
 use super::{run_rounds, Counting, Jobs, Outcomes, TrialSettings};
-use crate::analyse::compare;
-use crate::measure::plan::{self, ArmOrder, PairPlan, PairPlanning, Slot};
+use crate::analyse::{compare, stats};
+use crate::measure::plan::{self, ArmOrder, PairPlan, PairPlanning, PilotTrial, Slot};
 use crate::measure::trial::Outcome;
+use crate::record::summary::paired_log_ratios;
+use crate::record::Status;
 
 /// How a pilot runs and what its plan aims for.
 #[derive(Debug, Clone, Copy)]
@@ -14,6 +16,9 @@ pub struct Pilot {
     pub rounds: u32,
     pub arm_order: ArmOrder,
     pub planning: PairPlanning,
+    /// Choose each series' trial shape from the pilot (`plan::shape`); false when the
+    /// person set the samples or warm-up.
+    pub choose_shape: bool,
 }
 
 /// A pilot's plans, and the seconds of instruction counting still to come after the
@@ -29,7 +34,7 @@ pub struct Planned {
 /// it: the pilot's own, and the rest of the counted rounds estimated at the pilot's
 /// seconds per count; the pairs are planned for what is left.
 pub fn pilot_and_plan(
-    jobs: &Jobs,
+    jobs: &mut Jobs,
     pilot: &Pilot,
     settings: &TrialSettings,
     compare_settings: &compare::Settings,
@@ -43,9 +48,34 @@ pub fn pilot_and_plan(
         settings.seed,
     );
     let started = std::time::Instant::now();
-    let counting = run_rounds(jobs, &order, 0, settings, outcomes);
-    // The counts ran after the timed rounds: not a cost of the trials.
-    let elapsed = started.elapsed().as_secs_f64() - counting.seconds;
+    let mut counting = run_rounds(jobs, &order, 0, settings, outcomes);
+    // What a trial costs beyond its own wall time (the counts ran after the timed
+    // rounds: not a cost of the trials).
+    let overhead = overhead_per_trial(
+        jobs,
+        outcomes,
+        started.elapsed().as_secs_f64() - counting.seconds,
+    );
+    if pilot.choose_shape {
+        // The series whose shape changes run their pilot again in it: the trials of
+        // the old shape measured something else and are not kept.
+        let changed = choose_shapes(jobs, settings, outcomes, overhead);
+        if !changed.is_empty() {
+            let targets: Vec<u32> = (0..jobs.series().len())
+                .map(|series| {
+                    if changed.contains(&series) {
+                        pilot.rounds
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            let again = plan::rounds(&targets, 0, jobs.arms(), pilot.arm_order, settings.seed);
+            let more = run_rounds(jobs, &again, 0, settings, outcomes);
+            counting.trials += more.trials;
+            counting.seconds += more.seconds;
+        }
+    }
     let pilots: Vec<(&[Outcome], &[Outcome])> = (0..jobs.series().len())
         .map(|series| {
             (
@@ -54,16 +84,8 @@ pub fn pilot_and_plan(
             )
         })
         .collect();
-    // What a trial costs beyond its own wall time, over the whole pilot.
-    let trials: Vec<&Outcome> = (0..jobs.series().len())
-        .flat_map(|series| (0..jobs.arms()).map(move |arm| Slot { series, arm }))
-        .flat_map(|slot| outcomes.of(slot))
-        .collect();
-    let walls: f64 = trials.iter().map(|o| o.trial.wall_ns as f64 / 1e9).sum();
     let mut planning = pilot.planning;
-    if !trials.is_empty() {
-        planning.trial_overhead_seconds = ((elapsed - walls) / trials.len() as f64).max(0.0);
-    }
+    planning.trial_overhead_seconds = overhead;
     let counted_jobs = match settings.instructions {
         Some(_) => jobs
             .slots()
@@ -96,6 +118,87 @@ pub fn pilot_and_plan(
         plans,
         counting_reserve_seconds,
     }
+}
+
+/// What a trial costs beyond its own wall time, over the trials of `outcomes`, which
+/// took `elapsed` seconds to run.
+fn overhead_per_trial(jobs: &Jobs, outcomes: &Outcomes, elapsed: f64) -> f64 {
+    let trials: Vec<&Outcome> = jobs.slots().flat_map(|slot| outcomes.of(slot)).collect();
+    let walls: f64 = trials.iter().map(|o| o.trial.wall_ns as f64 / 1e9).sum();
+    if trials.is_empty() {
+        return 0.0;
+    }
+    ((elapsed - walls) / trials.len() as f64).max(0.0)
+}
+
+/// Chooses the trial shape of every series the pilot can tell about (not those whose
+/// latency histogram or memory per task spans the samples), from its arms 0 and 1;
+/// sets the changed ones' jobs to it, forgets their pilot trials, and returns them.
+fn choose_shapes(
+    jobs: &mut Jobs,
+    settings: &TrialSettings,
+    outcomes: &mut Outcomes,
+    overhead: f64,
+) -> Vec<usize> {
+    let mut changed = Vec::new();
+    for index in 0..jobs.series().len() {
+        let workload = jobs.series()[index].workload;
+        if workload.reports_latency || workload.reports_memory_per_task {
+            continue;
+        }
+        let ok = |o: &&Outcome| o.status == Status::Ok;
+        let arms = [
+            Slot {
+                series: index,
+                arm: 0,
+            },
+            Slot {
+                series: index,
+                arm: 1,
+            },
+        ];
+        let [base, head] = arms.map(|slot| outcomes.of(slot));
+        let log_ratios = paired_log_ratios(
+            base.iter().filter(ok).map(|o| &o.trial),
+            head.iter().filter(ok).map(|o| &o.trial),
+        );
+        if log_ratios.len() < 2 {
+            continue;
+        }
+        let trials: Vec<PilotTrial> = base
+            .iter()
+            .chain(head)
+            .filter(ok)
+            .map(|o| PilotTrial {
+                samples: &o.trial.samples,
+                wall_ns: o.trial.wall_ns,
+            })
+            .collect();
+        let current = settings.sampling_of(jobs.get(arms[0]));
+        let Some(choice) =
+            plan::choose_shape(&trials, stats::paired_noise(&log_ratios), current, overhead)
+        else {
+            continue;
+        };
+        eprintln!(
+            "shape {}: {} → {} samples per trial after {} warm-up ({:.1}× the measurement \
+             per second by the pilot: process noise {:.1} %, within a trial {:.1} %, \
+             {:.1} ms per process and {:.2} ms per sample); its pilot runs again",
+            jobs.series()[index].label(),
+            current.samples,
+            choice.sampling.samples,
+            choice.sampling.warmup,
+            choice.gain,
+            choice.process_sd * 100.0,
+            choice.within_sd * 100.0,
+            choice.fixed_seconds * 1e3,
+            choice.sample_seconds * 1e3,
+        );
+        jobs.set_sampling(index, choice.sampling);
+        outcomes.clear_series(index);
+        changed.push(index);
+    }
+    changed
 }
 
 /// Seconds of counting after the pilot: `counted_jobs` jobs (series × arms) each
